@@ -1,0 +1,34 @@
+//! `rulehost build`: plugin crates to components, in one command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rulehost::build::build_plugins;
+use rulehost::sha256_hex;
+
+/// Build plugin crates into WebAssembly components.
+///
+/// Compiles for wasm32-unknown-unknown (installing the target with rustup
+/// when it is missing), turns each module into a component and prints its
+/// path and sha256, the value to pin in a registry.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Cargo.toml of the plugin crate or of a workspace of plugins.
+    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
+    manifest_path: PathBuf,
+    /// Build only this package (repeatable); default: every plugin crate.
+    #[arg(short, long = "package", value_name = "NAME")]
+    packages: Vec<String>,
+    /// Where to write the components; default: `<target>/plugins`.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let built = build_plugins(&args.manifest_path, &args.packages, args.out_dir.as_deref())?;
+    for b in built {
+        let bytes = std::fs::read(&b.component)?;
+        println!("{}  {}  ({})", sha256_hex(&bytes), b.component.display(), b.package);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,81 @@
+//! Subcommands, one file each; this module holds the shared argument types
+//! and exit codes.
+
+mod build;
+mod eval;
+mod inspect;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rulehost::sdk::Date;
+
+/// Some records were rejected or failed, or a file was invalid.
+pub const EXIT_SOME_FAILED: u8 = 1;
+/// The command could not run (bad arguments, unreadable files, bad plugins).
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rulehost",
+    version,
+    about = "Evaluate rural households through sandboxed district rule plugins",
+    long_about = "Evaluate rural households through sandboxed district rule plugins.\n\n\
+        Each district ships its social-assistance and monitoring rules as a WebAssembly \
+        component; rulehost validates every household against the shared schema, runs it \
+        through its district's plugin with CPU, time and memory budgets, and writes one \
+        evaluation record per household.\n\n\
+        Exit codes: 0 all ok, 1 some records rejected or failed, 2 could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Eval(eval::Args),
+    Validate(validate::Args),
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    Build(build::Args),
+}
+
+/// Work with plugin files.
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    Inspect(inspect::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
+        Command::Build(args) => build::run(args),
+    }
+}
+
+/// Parses a `YYYY-MM-DD` command-line date.
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("`{text}` is not a calendar date written YYYY-MM-DD"))
+}
+
+/// Reads a file, or standard input for `-`.
+pub fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    use std::io::Read;
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).context("reading standard input")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("reading `{}`", path.display()))
+    }
+}
+
+pub fn exit(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SOME_FAILED) }
+}

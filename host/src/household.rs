@@ -1,0 +1,203 @@
+//! Reading one household: JSON text to a schema-checked value (the
+//! `jsonschema` validator of `schemas/household.schema.json`), then to the
+//! contract types a plugin receives, with the identifiers kept aside.
+
+use rulehost_sdk::{Date, Employment, Health, Household, Housing, Income, Insurance, LaborCapacity, Member};
+use rulehost_sdk::{PovertyStatus, Relation, RigidExpenditure, Sex, Water};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::outcome::{Failure, FailureKind};
+
+/// The household contract, embedded: one source of truth with `schemas/`.
+pub const HOUSEHOLD_SCHEMA: &str = include_str!("../../schemas/household.schema.json");
+/// The evaluation record contract.
+pub const EVALUATION_SCHEMA: &str = include_str!("../../schemas/evaluation.schema.json");
+
+/// A household read from JSON: what the plugin sees, plus the identifiers
+/// the host keeps to write the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub household_id: String,
+    pub district_code: String,
+    /// `member_id` of each member, by index.
+    pub member_ids: Vec<String>,
+    pub household: Household,
+}
+
+/// Checks households against the schema; compiled once, shared by threads.
+pub struct HouseholdReader {
+    validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for HouseholdReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HouseholdReader")
+    }
+}
+
+impl HouseholdReader {
+    pub fn new() -> Result<HouseholdReader> {
+        Ok(HouseholdReader { validator: compile_schema("household", HOUSEHOLD_SCHEMA)? })
+    }
+
+    /// Parses and checks one line of JSON text.
+    pub fn read(&self, text: &str) -> Result<Parsed, Failure> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}"))
+        })?;
+        self.read_value(&value)
+    }
+
+    /// Checks an already parsed value.
+    pub fn read_value(&self, value: &Value) -> Result<Parsed, Failure> {
+        if !self.validator.is_valid(value) {
+            return Err(self.schema_failure(value));
+        }
+        let doc = HouseholdDoc::deserialize(value)
+            .map_err(|e| Failure::new(FailureKind::InvalidHousehold, format!("invalid household: {e}")))?;
+        doc.into_parsed(value)
+    }
+
+    /// Every schema violation of `value` (empty when it is valid).
+    pub fn violations(&self, value: &Value) -> Vec<Failure> {
+        self.validator
+            .iter_errors(value)
+            .map(|e| Failure::at(FailureKind::Schema, describe(&e), e.instance_path().as_str().to_owned()))
+            .collect()
+    }
+
+    // Off the hot path: only built for invalid households.
+    fn schema_failure(&self, value: &Value) -> Failure {
+        let mut all = self.violations(value);
+        let more = all.len().saturating_sub(1);
+        let mut first = if all.is_empty() {
+            Failure::new(FailureKind::Schema, "does not match the household schema")
+        } else {
+            all.swap_remove(0)
+        };
+        if more > 0 {
+            first.message.push_str(&format!(" (and {more} more schema error{})", if more == 1 { "" } else { "s" }));
+        }
+        first
+    }
+}
+
+/// "`/members/0/sex` must be one of ...: got `"m"`" style message.
+fn describe(e: &jsonschema::ValidationError<'_>) -> String {
+    let at = e.instance_path().as_str();
+    let at = if at.is_empty() { "the household" } else { at };
+    format!("`{at}` breaks schema rule `{}`: {e}", e.kind().keyword())
+}
+
+/// Compiles an embedded JSON Schema (draft 2020-12, formats checked).
+pub fn compile_schema(name: &'static str, text: &str) -> Result<jsonschema::Validator> {
+    let schema: Value = serde_json::from_str(text).map_err(|e| Error::Schema { name, reason: e.to_string() })?;
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| Error::Schema { name, reason: e.to_string() })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HouseholdDoc {
+    #[serde(rename = "schema_version")]
+    _schema_version: String,
+    household_id: String,
+    district_code: String,
+    #[serde(rename = "township")]
+    _township: Option<String>,
+    #[serde(rename = "village")]
+    _village: Option<String>,
+    survey_date: Date,
+    poverty_status: PovertyStatus,
+    lifted_year: Option<u16>,
+    members: Vec<MemberDoc>,
+    income: Income,
+    previous_year_income: f64,
+    rigid_expenditure: RigidExpenditure,
+    housing: Housing,
+    water: Water,
+    food_clothing_secure: bool,
+    #[serde(rename = "extensions")]
+    _extensions: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberDoc {
+    member_id: String,
+    relation: Relation,
+    birth_date: Date,
+    sex: Sex,
+    resident: bool,
+    health: Health,
+    disability_grade: Option<u8>,
+    labor_capacity: LaborCapacity,
+    enrolled_in_school: bool,
+    home_schooled: bool,
+    medical_insurance: Insurance,
+    pension_insurance: Insurance,
+    employment: Employment,
+    has_legal_supporter: bool,
+}
+
+impl HouseholdDoc {
+    fn into_parsed(self, value: &Value) -> Result<Parsed, Failure> {
+        let district_code: u32 = self.district_code.parse().map_err(|_| {
+            Failure::at(FailureKind::InvalidHousehold, "district code is not six digits", "/district_code")
+        })?;
+        let mut member_ids = Vec::with_capacity(self.members.len());
+        let mut members = Vec::with_capacity(self.members.len());
+        for (i, m) in self.members.into_iter().enumerate() {
+            if member_ids.contains(&m.member_id) {
+                return Err(Failure::at(
+                    FailureKind::InvalidHousehold,
+                    format!("member id `{}` appears twice in the household", m.member_id),
+                    format!("/members/{i}/member_id"),
+                ));
+            }
+            member_ids.push(m.member_id);
+            members.push(Member {
+                relation: m.relation,
+                birth_date: m.birth_date,
+                sex: m.sex,
+                resident: m.resident,
+                health: m.health,
+                disability_grade: m.disability_grade,
+                labor_capacity: m.labor_capacity,
+                enrolled_in_school: m.enrolled_in_school,
+                home_schooled: m.home_schooled,
+                medical_insurance: m.medical_insurance,
+                pension_insurance: m.pension_insurance,
+                employment: m.employment,
+                has_legal_supporter: m.has_legal_supporter,
+            });
+        }
+        // A plugin sees only its own district's extension data.
+        let extension =
+            value.get("extensions").and_then(|e| e.get(&self.district_code)).map(|own| own.to_string());
+        Ok(Parsed {
+            household_id: self.household_id,
+            district_code: self.district_code,
+            member_ids,
+            household: Household {
+                district_code,
+                survey_date: self.survey_date,
+                poverty_status: self.poverty_status,
+                lifted_year: self.lifted_year,
+                members,
+                income: self.income,
+                previous_year_income: self.previous_year_income,
+                rigid_expenditure: self.rigid_expenditure,
+                housing: self.housing,
+                water: self.water,
+                food_clothing_secure: self.food_clothing_secure,
+                extension,
+            },
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! rulehost: evaluates rural households through sandboxed district rule
+//! plugins (WebAssembly components), one record per household.
+//!
+//! The flow of a household, and which module owns each step, is described
+//! in `docs/architecture.md`.
+
+mod bindings;
+pub mod build;
+mod engine;
+mod error;
+mod household;
+mod outcome;
+mod params;
+mod pipeline;
+mod plugin;
+mod record;
+mod registry;
+
+pub use engine::{Engine, Limits};
+pub use error::{Error, Result};
+pub use household::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, compile_schema};
+pub use outcome::{Failure, FailureKind, Status};
+pub use params::{ParamFile, ParamSet, ParamTable};
+pub use pipeline::Worker;
+pub use plugin::{Evaluator, Plugin, PluginRef, sha256_hex};
+pub use registry::{Deployment, Registry};
+pub use rulehost_sdk as sdk;

@@ -1,0 +1,74 @@
+//! Why a line did not produce an `ok` record: the kinds of rejection and
+//! plugin failure, each mapped to the record's status.
+
+/// What went wrong with one input line. Names are the record's `error.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    // The line was rejected before any plugin saw it.
+    NotUtf8,
+    NotJson,
+    Schema,
+    InvalidHousehold,
+    UnknownDistrict,
+    DuplicateHouseholdId,
+    LineTooLong,
+    NoParameters,
+    // The plugin failed on the household.
+    Trap,
+    OutOfFuel,
+    Timeout,
+    MemoryLimit,
+    BadOutput,
+    Declined,
+}
+
+/// The record's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Rejected,
+    PluginError,
+}
+
+impl FailureKind {
+    pub fn status(self) -> Status {
+        match self {
+            FailureKind::NotUtf8
+            | FailureKind::NotJson
+            | FailureKind::Schema
+            | FailureKind::InvalidHousehold
+            | FailureKind::UnknownDistrict
+            | FailureKind::DuplicateHouseholdId
+            | FailureKind::LineTooLong
+            | FailureKind::NoParameters => Status::Rejected,
+            FailureKind::Trap
+            | FailureKind::OutOfFuel
+            | FailureKind::Timeout
+            | FailureKind::MemoryLimit
+            | FailureKind::BadOutput
+            | FailureKind::Declined => Status::PluginError,
+        }
+    }
+}
+
+/// One line's failure: kind, message and, for schema errors, the JSON
+/// pointer of the offending value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure { kind, message: message.into(), pointer: None }
+    }
+
+    pub fn at(kind: FailureKind, message: impl Into<String>, pointer: impl Into<String>) -> Failure {
+        Failure { kind, message: message.into(), pointer: Some(pointer.into()) }
+    }
+}

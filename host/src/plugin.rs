@@ -1,0 +1,231 @@
+//! Loading a plugin (hash, compile, refuse foreign imports, check the
+//! world, read its info) and evaluating households in a reusable instance
+//! with every budget on.
+
+use std::path::Path;
+
+use rulehost_sdk::{Date, Evaluation, Household, PluginInfo};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Store, Trap};
+
+use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
+use crate::engine::{Engine, StoreState};
+use crate::error::{Error, Result};
+use crate::outcome::{Failure, FailureKind};
+
+/// The contract major version this host speaks.
+const CONTRACT_MAJOR: &str = "1";
+
+/// Identity of a loaded plugin, as written into every record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PluginRef {
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// A verified, compiled plugin ready to instantiate.
+pub struct Plugin {
+    engine: Engine,
+    pre: RulesPre<StoreState>,
+    info: PluginInfo,
+    identity: PluginRef,
+    imports: Vec<String>,
+    size: usize,
+    label: String,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin").field("identity", &self.identity).field("label", &self.label).finish_non_exhaustive()
+    }
+}
+
+/// The sha256 of a plugin file, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Plugin {
+    /// Reads, verifies and compiles the component at `path`.
+    pub fn load(engine: &Engine, path: &Path) -> Result<Plugin> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        Plugin::from_bytes(engine, &bytes, &path.display().to_string())
+    }
+
+    /// Verifies and compiles a component; `label` names it in errors.
+    pub fn from_bytes(engine: &Engine, bytes: &[u8], label: &str) -> Result<Plugin> {
+        let sha256 = sha256_hex(bytes);
+        if wasmparser::Parser::is_core_wasm(bytes) {
+            return Err(Error::NotAComponent {
+                path: label.to_owned(),
+                reason: "it is a core module; turn it into a component with `rulehost build`".into(),
+            });
+        }
+        let component = Component::new(&engine.wasmtime, bytes)
+            .map_err(|e| Error::NotAComponent { path: label.to_owned(), reason: format!("{e:#}") })?;
+        let imports = check_imports(engine, &component, label)?;
+        let linker = Linker::<StoreState>::new(&engine.wasmtime);
+        let pre = linker
+            .instantiate_pre(&component)
+            .and_then(RulesPre::new)
+            .map_err(|e| Error::NotRulesWorld { path: label.to_owned(), reason: format!("{e:#}") })?;
+        let mut plugin = Plugin {
+            engine: engine.clone(),
+            pre,
+            info: PluginInfo {
+                name: String::new(),
+                version: String::new(),
+                districts: Vec::new(),
+                contract_version: String::new(),
+                parameters: Vec::new(),
+            },
+            identity: PluginRef { name: String::new(), version: String::new(), sha256 },
+            imports,
+            size: bytes.len(),
+            label: label.to_owned(),
+        };
+        let info = plugin.read_info()?;
+        if info.contract_version.split('.').next() != Some(CONTRACT_MAJOR) {
+            return Err(Error::ContractSkew {
+                path: label.to_owned(),
+                plugin: info.contract_version,
+                host: rulehost_sdk::CONTRACT_VERSION.to_owned(),
+            });
+        }
+        plugin.identity.name.clone_from(&info.name);
+        plugin.identity.version.clone_from(&info.version);
+        plugin.info = info;
+        Ok(plugin)
+    }
+
+    fn read_info(&self) -> Result<PluginInfo> {
+        let startup = |reason: String| Error::Startup { path: self.label.clone(), reason };
+        let mut store = self.new_store();
+        let rules = self.pre.instantiate(&mut store).map_err(|e| startup(format!("{e:#}")))?;
+        rules.call_info(&mut store).map_err(|e| startup(format!("{e:#}")))
+    }
+
+    fn new_store(&self) -> Store<StoreState> {
+        let mut store = self.engine.store();
+        // Fuel and deadline for start-up work; each evaluation resets them.
+        store.set_fuel(self.engine.limits.fuel).ok();
+        store.set_epoch_deadline(self.engine.deadline_ticks());
+        store
+    }
+
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    pub fn identity(&self) -> &PluginRef {
+        &self.identity
+    }
+
+    /// Every import of the component (each one an interface of the contract).
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// A fresh evaluator; one per worker thread.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator { plugin: self, store: self.new_store(), rules: None }
+    }
+}
+
+/// Refuses every import but the contract's own types interface; names the
+/// offending import, or the contract version it was built against.
+fn check_imports(engine: &Engine, component: &Component, label: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (name, _) in component.component_type().imports(&engine.wasmtime) {
+        let (package_and_iface, version) = name.split_once('@').unwrap_or((name, ""));
+        let package = package_and_iface.split('/').next().unwrap_or_default();
+        if package != CONTRACT_PACKAGE {
+            return Err(Error::ForbiddenImport { path: label.to_owned(), import: name.to_owned() });
+        }
+        if version.split('.').next() != Some(CONTRACT_MAJOR) {
+            return Err(Error::ContractSkew {
+                path: label.to_owned(),
+                plugin: if version.is_empty() { "(unversioned)".into() } else { version.to_owned() },
+                host: rulehost_sdk::CONTRACT_VERSION.to_owned(),
+            });
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
+}
+
+/// Evaluates households one after another in one instance; a failed call
+/// discards the instance so the next household starts clean.
+pub struct Evaluator<'p> {
+    plugin: &'p Plugin,
+    store: Store<StoreState>,
+    rules: Option<Rules>,
+}
+
+impl std::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("plugin", &self.plugin.identity).finish_non_exhaustive()
+    }
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn plugin(&self) -> &'p Plugin {
+        self.plugin
+    }
+
+    /// Evaluates one household with fresh fuel and a fresh deadline.
+    pub fn evaluate(&mut self, household: &Household, params: &[f64], as_of: Date) -> Result<Evaluation, Failure> {
+        let engine = &self.plugin.engine;
+        // Setting fuel cannot fail on an engine configured to consume fuel.
+        self.store.set_fuel(engine.limits.fuel).ok();
+        self.store.set_epoch_deadline(engine.deadline_ticks());
+        let rules = match &self.rules {
+            Some(rules) => rules,
+            None => {
+                let rules = self.plugin.pre.instantiate(&mut self.store).map_err(|e| self.fail(&e))?;
+                self.rules.insert(rules)
+            }
+        };
+        match rules.call_evaluate(&mut self.store, household, params, as_of) {
+            Ok(Ok(evaluation)) => Ok(evaluation),
+            Ok(Err(declined)) => Err(Failure::new(FailureKind::Declined, declined.to_string())),
+            Err(e) => {
+                let failure = self.fail(&e);
+                // A trapped instance may not be entered again: start over.
+                self.rules = None;
+                self.store = self.plugin.new_store();
+                Err(failure)
+            }
+        }
+    }
+
+    fn fail(&self, e: &wasmtime::Error) -> Failure {
+        let kind = match e.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => FailureKind::OutOfFuel,
+            Some(Trap::Interrupt) => FailureKind::Timeout,
+            _ if self.store.data().memory_refused => FailureKind::MemoryLimit,
+            _ => FailureKind::Trap,
+        };
+        let limits = self.plugin.engine.limits;
+        let message = match kind {
+            FailureKind::OutOfFuel => format!("plugin used up its fuel budget of {} units", limits.fuel),
+            FailureKind::Timeout => format!("plugin ran past its time limit of {:?}", limits.timeout),
+            FailureKind::MemoryLimit => format!("plugin exceeded its memory limit of {} bytes", limits.memory_bytes),
+            _ => format!("plugin trapped: {}", root_cause(e)),
+        };
+        Failure::new(kind, message)
+    }
+}
+
+fn root_cause(e: &wasmtime::Error) -> String {
+    match e.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => e.root_cause().to_string(),
+    }
+}
