@@ -115,9 +115,10 @@ fn plugin_crates(meta: &Value, manifest: &Path, packages: &[String]) -> Result<V
     let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
     let all = meta["packages"].as_array().map(Vec::as_slice).unwrap_or_default();
     let cdylib = |p: &Value| -> Option<(String, String)> {
-        let lib = p["targets"].as_array()?.iter().find(|t| {
-            t["crate_types"].as_array().is_some_and(|k| k.iter().any(|k| k == "cdylib"))
-        })?;
+        let lib = p["targets"]
+            .as_array()?
+            .iter()
+            .find(|t| t["crate_types"].as_array().is_some_and(|k| k.iter().any(|k| k == "cdylib")))?;
         Some((p["name"].as_str()?.to_owned(), lib["name"].as_str()?.replace('-', "_")))
     };
     if !packages.is_empty() {

@@ -32,7 +32,9 @@ pub enum Error {
     #[error("parameter file `{path}`: {reason}")]
     Params { path: String, reason: String },
 
-    #[error("plugin `{plugin}` needs parameter `{name}`, which parameter file `{path}` does not give in the set valid from {valid_from}")]
+    #[error(
+        "plugin `{plugin}` needs parameter `{name}`, which parameter file `{path}` does not give in the set valid from {valid_from}"
+    )]
     MissingParameter { plugin: String, name: String, path: String, valid_from: String },
 
     #[error("the schema `{name}` does not compile: {reason}")]

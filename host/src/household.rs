@@ -44,9 +44,8 @@ impl HouseholdReader {
 
     /// Parses and checks one line of JSON text.
     pub fn read(&self, text: &str) -> Result<Parsed, Failure> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}"))
-        })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}")))?;
         self.read_value(&value)
     }
 
@@ -178,8 +177,7 @@ impl HouseholdDoc {
             });
         }
         // A plugin sees only its own district's extension data.
-        let extension =
-            value.get("extensions").and_then(|e| e.get(&self.district_code)).map(|own| own.to_string());
+        let extension = value.get("extensions").and_then(|e| e.get(&self.district_code)).map(|own| own.to_string());
         Ok(Parsed {
             household_id: self.household_id,
             district_code: self.district_code,

@@ -151,7 +151,9 @@ mod tests {
             .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("plugin `chengkou` needs parameter `dibao_line`, which parameter file `p.toml` does not give in the set valid from 2021-01-01")
+            Some(
+                "plugin `chengkou` needs parameter `dibao_line`, which parameter file `p.toml` does not give in the set valid from 2021-01-01"
+            )
         );
     }
 

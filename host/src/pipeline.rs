@@ -15,6 +15,7 @@ pub struct Worker<'r> {
     registry: &'r Registry,
     reader: &'r HouseholdReader,
     as_of: Option<Date>,
+    pretty: bool,
     evaluators: Vec<Option<Evaluator<'r>>>,
 }
 
@@ -28,7 +29,13 @@ impl<'r> Worker<'r> {
     /// `as_of` overrides every household's `survey_date` when given.
     pub fn new(registry: &'r Registry, reader: &'r HouseholdReader, as_of: Option<Date>) -> Worker<'r> {
         let evaluators = registry.deployments().iter().map(|_| None).collect();
-        Worker { registry, reader, as_of, evaluators }
+        Worker { registry, reader, as_of, pretty: false, evaluators }
+    }
+
+    /// Writes indented records (for one household on a terminal).
+    pub fn pretty(mut self, pretty: bool) -> Self {
+        self.pretty = pretty;
+        self
     }
 
     /// Processes input line `line` (1-based), appending exactly one JSON
@@ -36,12 +43,15 @@ impl<'r> Worker<'r> {
     pub fn process(&mut self, line: u64, bytes: &[u8], out: &mut Vec<u8>) -> Status {
         let parsed = std::str::from_utf8(bytes)
             .map_err(|e| {
-                Failure::new(FailureKind::NotUtf8, format!("not valid UTF-8 (invalid byte at column {})", e.valid_up_to() + 1))
+                Failure::new(
+                    FailureKind::NotUtf8,
+                    format!("not valid UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
+                )
             })
             .and_then(|text| self.reader.read(text));
         match parsed {
             Ok(parsed) => self.evaluate(line, &parsed, out),
-            Err(failure) => write_failed(line, None, &failure, out),
+            Err(failure) => write_failed(line, None, &failure, self.pretty, out),
         }
     }
 
@@ -53,7 +63,7 @@ impl<'r> Worker<'r> {
                 format!("no plugin serves district `{}` and the registry has no default", parsed.district_code),
                 "/district_code",
             );
-            return write_failed(line, Some(parsed), &failure, out);
+            return write_failed(line, Some(parsed), &failure, self.pretty, out);
         };
         let deployment = &self.registry.deployments()[index];
         let as_of = self.as_of.unwrap_or(parsed.household.survey_date);
@@ -66,7 +76,7 @@ impl<'r> Worker<'r> {
                     deployment.params.earliest().map_or_else(|| "(none)".to_owned(), |d| d.to_string())
                 ),
             );
-            return write_failed(line, Some(parsed), &failure, out);
+            return write_failed(line, Some(parsed), &failure, self.pretty, out);
         };
         let evaluator = self.evaluators[index].get_or_insert_with(|| deployment.plugin.evaluator());
         let identity = deployment.plugin.identity();
@@ -84,7 +94,7 @@ impl<'r> Worker<'r> {
                     &evaluation,
                     &parsed.member_ids,
                 );
-                write(&record, out);
+                write(&record, self.pretty, out);
                 Status::Ok
             }
             Err(failure) => {
@@ -93,25 +103,29 @@ impl<'r> Worker<'r> {
                 record.district_code = Some(&parsed.district_code);
                 record.as_of = Some(as_of);
                 record.plugin = Some(identity);
-                write(&record, out);
+                write(&record, self.pretty, out);
                 record.status
             }
         }
     }
 }
 
-fn write_failed(line: u64, parsed: Option<&Parsed>, failure: &Failure, out: &mut Vec<u8>) -> Status {
+fn write_failed(line: u64, parsed: Option<&Parsed>, failure: &Failure, pretty: bool, out: &mut Vec<u8>) -> Status {
     let mut record = Record::failed(line, failure);
     if let Some(p) = parsed {
         record.household_id = Some(&p.household_id);
         record.district_code = Some(&p.district_code);
     }
-    write(&record, out);
+    write(&record, pretty, out);
     record.status
 }
 
-fn write(record: &Record<'_>, out: &mut Vec<u8>) {
+fn write(record: &Record<'_>, pretty: bool, out: &mut Vec<u8>) {
     // Serialising plain structs into a Vec cannot fail.
-    serde_json::to_writer(&mut *out, record).ok();
+    if pretty {
+        serde_json::to_writer_pretty(&mut *out, record).ok();
+    } else {
+        serde_json::to_writer(&mut *out, record).ok();
+    }
     out.push(b'\n');
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rulehost_sdk::{Date, Evaluation, Household, PluginInfo};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
@@ -66,7 +66,10 @@ impl Plugin {
         let component = Component::new(&engine.wasmtime, bytes)
             .map_err(|e| Error::NotAComponent { path: label.to_owned(), reason: format!("{e:#}") })?;
         let imports = check_imports(engine, &component, label)?;
-        let linker = Linker::<StoreState>::new(&engine.wasmtime);
+        let mut linker = Linker::<StoreState>::new(&engine.wasmtime);
+        // Defines the contract's types-only interface: nothing else exists.
+        Rules::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |state| state)
+            .map_err(|e| Error::Engine(e.to_string()))?;
         let pre = linker
             .instantiate_pre(&component)
             .and_then(RulesPre::new)

@@ -3,8 +3,8 @@
 //! `member_id`s here.
 
 use rulehost_sdk::{Date, Derived, Evaluation, MonitoringCategory, Severity};
-use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 use crate::outcome::{Failure, FailureKind, Status};
 use crate::plugin::PluginRef;
@@ -105,11 +105,13 @@ pub fn check_output(e: &Evaluation, members: usize) -> Result<(), Failure> {
         }
     }
     if e.derived.residents == 0
-        || ![e.derived.net_income, e.derived.per_capita_income, e.derived.rigid_expenditure].iter().all(|v| v.is_finite())
+        || ![e.derived.net_income, e.derived.per_capita_income, e.derived.rigid_expenditure]
+            .iter()
+            .all(|v| v.is_finite())
     {
         return bad("plugin returned derived figures that are not finite numbers or no residents".into());
     }
-    if let Some(fen) = e.decisions.iter().filter_map(|d| d.amount_fen).find(|f| !(0..=1_000_000_000_00).contains(f)) {
+    if let Some(fen) = e.decisions.iter().filter_map(|d| d.amount_fen).find(|f| !(0..=100_000_000_000).contains(f)) {
         return bad(format!("plugin returned an amount of {fen} fen, outside 0 to 1e9 yuan"));
     }
     Ok(())

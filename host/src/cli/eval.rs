@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use anyhow::Context;
 use rulehost::sdk::Date;
 use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Status, Worker};
@@ -43,11 +45,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let registry = Registry::single(Deployment::new(plugin, &params)?);
     let reader = HouseholdReader::new()?;
     let input = super::read_input(&args.household)?;
-    let mut worker = Worker::new(&registry, &reader, args.as_of);
+    let mut worker = Worker::new(&registry, &reader, args.as_of).pretty(!args.compact);
     let mut out = Vec::new();
     let status = worker.process(1, &input, &mut out);
-    let record: serde_json::Value = serde_json::from_slice(&out).context("re-reading the record")?;
-    let text = if args.compact { serde_json::to_string(&record)? } else { serde_json::to_string_pretty(&record)? };
-    println!("{text}");
+    std::io::stdout().write_all(&out).context("writing the record")?;
     Ok(super::exit(status == Status::Ok))
 }

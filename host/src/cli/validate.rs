@@ -49,7 +49,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn check(reader: &HouseholdReader, bytes: &[u8]) -> Vec<Failure> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => return vec![Failure::new(FailureKind::NotUtf8, format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))],
+        Err(e) => {
+            return vec![Failure::new(
+                FailureKind::NotUtf8,
+                format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1),
+            )];
+        }
     };
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,

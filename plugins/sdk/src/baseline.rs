@@ -6,8 +6,8 @@ use crate::facts::Facts;
 use crate::money::{fen_yuan, num, to_fen, yuan};
 use crate::params::Params;
 use crate::types::{
-    Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity,
-    MonitoringCategory, PovertyStatus, SafetyGrade, Severity,
+    Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity, MonitoringCategory,
+    PovertyStatus, SafetyGrade, Severity,
 };
 
 /// The parameters the baseline reads, in the order the host passes them.
@@ -66,8 +66,8 @@ impl BaselineParams {
 
 /// Evaluates every baseline rule.
 pub fn evaluate(h: &Household, p: &BaselineParams, as_of: Date) -> Result<Evaluation, EvalError> {
-    let facts = Facts::new(h, as_of)
-        .ok_or_else(|| EvalError::Unsupported("the household has no resident member".into()))?;
+    let facts =
+        Facts::new(h, as_of).ok_or_else(|| EvalError::Unsupported("the household has no resident member".into()))?;
     Ok(evaluate_facts(&facts, p))
 }
 
@@ -112,15 +112,16 @@ pub fn sudden_hardship(f: &Facts<'_>, p: &BaselineParams) -> Option<String> {
         return None;
     }
     let cause = if heavy_spending {
-        format!("刚性支出 {} 元，达到上年收入 {} 元的 {} 倍", yuan(rigid), yuan(prev), num(p.hardship_expenditure_ratio))
+        format!(
+            "刚性支出 {} 元，达到上年收入 {} 元的 {} 倍",
+            yuan(rigid),
+            yuan(prev),
+            num(p.hardship_expenditure_ratio)
+        )
     } else {
         format!("纯收入 {} 元，较上年收入 {} 元下降超过 {}", yuan(net), yuan(prev), num(p.income_drop_ratio))
     };
-    Some(format!(
-        "{cause}；扣除刚性支出后人均 {} 元，低于监测收入线 {} 元",
-        yuan(after),
-        num(p.monitoring_income_line)
-    ))
+    Some(format!("{cause}；扣除刚性支出后人均 {} 元，低于监测收入线 {} 元", yuan(after), num(p.monitoring_income_line)))
 }
 
 /// Every guarantee flag that applies.
@@ -240,7 +241,12 @@ pub fn dibao(f: &Facts<'_>, p: &BaselineParams) -> Decision {
         );
         Decision { amount_fen: Some(fen), ..decision(codes::DIBAO, true, residents, reason) }
     } else {
-        decision(codes::DIBAO, false, Vec::new(), format!("人均纯收入 {} 元，不低于低保标准 {} 元", yuan(pci), num(line)))
+        decision(
+            codes::DIBAO,
+            false,
+            Vec::new(),
+            format!("人均纯收入 {} 元，不低于低保标准 {} 元", yuan(pci), num(line)),
+        )
     }
 }
 
@@ -267,7 +273,8 @@ pub fn tekun(f: &Facts<'_>) -> Decision {
         why.push(format!("{}无劳动能力、无法定赡养抚养扶养人、{ground}", who(f, i)));
     }
     if members.is_empty() {
-        let reason = "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 60 周岁、未满 16 周岁或残疾等级 1-2 级".to_owned();
+        let reason =
+            "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 60 周岁、未满 16 周岁或残疾等级 1-2 级".to_owned();
         decision(codes::TEKUN, false, members, reason)
     } else {
         decision(codes::TEKUN, true, members, why.join("；"))
@@ -298,8 +305,12 @@ pub fn housing_renovation(f: &Facts<'_>) -> Decision {
     let grade = h.safety_grade.as_str();
     let dangerous = matches!(h.safety_grade, SafetyGrade::C | SafetyGrade::D);
     match (dangerous, h.renovated) {
-        (true, false) => decision(codes::HOUSING_RENOVATION, true, Vec::new(), format!("住房安全等级 {grade} 级，尚未改造")),
-        (true, true) => decision(codes::HOUSING_RENOVATION, false, Vec::new(), format!("住房安全等级 {grade} 级，已改造")),
+        (true, false) => {
+            decision(codes::HOUSING_RENOVATION, true, Vec::new(), format!("住房安全等级 {grade} 级，尚未改造"))
+        }
+        (true, true) => {
+            decision(codes::HOUSING_RENOVATION, false, Vec::new(), format!("住房安全等级 {grade} 级，已改造"))
+        }
         _ => decision(codes::HOUSING_RENOVATION, false, Vec::new(), format!("住房安全等级 {grade} 级，无需改造")),
     }
 }
@@ -323,7 +334,9 @@ pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
     } else {
         let who: Vec<String> = members
             .iter()
-            .filter_map(|&i| Some(format!("{}务工 {} 个月", who(f, i), f.household.members.get(i as usize)?.employment.months)))
+            .filter_map(|&i| {
+                Some(format!("{}务工 {} 个月", who(f, i), f.household.members.get(i as usize)?.employment.months))
+            })
             .collect();
         let reason = format!("16-59 周岁有劳动能力、务工不足 {min} 个月：{}", who.join("、"));
         decision(codes::EMPLOYMENT_SUPPORT, true, members, reason)
@@ -347,7 +360,8 @@ pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
     }
     let mut out = Vec::new();
     if !full.is_empty() {
-        let reason = format!("参加城乡居民养老保险的重度残疾人（残疾等级 1-2 级），全额代缴：{}", list_members(f, &full));
+        let reason =
+            format!("参加城乡居民养老保险的重度残疾人（残疾等级 1-2 级），全额代缴：{}", list_members(f, &full));
         out.push(Decision { level: Some("full".into()), ..decision(codes::PENSION_SUBSIDY, true, full, reason) });
     }
     if !partial.is_empty() {
@@ -355,7 +369,9 @@ pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
         out.push(Decision { level: Some("partial".into()), ..decision(codes::PENSION_SUBSIDY, true, partial, reason) });
     }
     if out.is_empty() {
-        let reason = "无符合代缴条件的 16-59 周岁城乡居民养老保险参保人（需残疾等级 1-2 级，或家庭为低保、特困或监测对象）".to_owned();
+        let reason =
+            "无符合代缴条件的 16-59 周岁城乡居民养老保险参保人（需残疾等级 1-2 级，或家庭为低保、特困或监测对象）"
+                .to_owned();
         out.push(decision(codes::PENSION_SUBSIDY, false, Vec::new(), reason));
     }
     out

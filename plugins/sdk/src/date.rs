@@ -18,9 +18,7 @@ impl Date {
             return None;
         }
         let num = |range: std::ops::Range<usize>| -> Option<u16> {
-            b[range].iter().try_fold(0u16, |acc, &c| {
-                c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
-            })
+            b[range].iter().try_fold(0u16, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0')))
         };
         let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
         Date::new(year, u8::try_from(month).ok()?, u8::try_from(day).ok()?)
@@ -55,7 +53,7 @@ impl Date {
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         _ => 31,
     }
@@ -102,7 +100,9 @@ mod tests {
     #[test]
     fn parses_only_real_dates() {
         assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
-        for bad in ["2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "2023/01/01", "", "2023-01-32", "２０２３-01-01"] {
+        for bad in
+            ["2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "2023/01/01", "", "2023-01-32", "２０２３-01-01"]
+        {
             assert_eq!(Date::parse(bad), None, "{bad}");
         }
     }

@@ -55,10 +55,7 @@ impl<'a> Facts<'a> {
 
     /// Days lived by member `index` at `as_of`.
     pub fn days_old(&self, index: u32) -> i64 {
-        self.household
-            .members
-            .get(index as usize)
-            .map_or(0, |m| m.birth_date.days_until(self.as_of))
+        self.household.members.get(index as usize).map_or(0, |m| m.birth_date.days_until(self.as_of))
     }
 
     pub fn residents_f64(&self) -> f64 {

@@ -54,7 +54,12 @@ pub fn household(h: wit::Household) -> sdk::Household {
         poverty_status: same(sdk::PovertyStatus::ALL, h.poverty_status as u8),
         lifted_year: h.lifted_year,
         members: h.members.into_iter().map(member).collect(),
-        income: sdk::Income { wage: i.wage, operating_net: i.operating_net, property: i.property, transfer: i.transfer },
+        income: sdk::Income {
+            wage: i.wage,
+            operating_net: i.operating_net,
+            property: i.property,
+            transfer: i.transfer,
+        },
         previous_year_income: h.previous_year_income,
         rigid_expenditure: sdk::RigidExpenditure {
             medical_out_of_pocket: r.medical_out_of_pocket,
@@ -142,36 +147,4 @@ pub fn error(e: sdk::EvalError) -> wit::EvalError {
         sdk::EvalError::Unsupported(m) => wit::EvalError::Unsupported(m),
         sdk::EvalError::BadParameters(m) => wit::EvalError::BadParameters(m),
     }
-}
-
-/// Exports a [`Rules`](crate::Rules) implementation as the plugin's component
-/// interface. Use once per plugin crate: `rulehost_sdk::export_plugin!(MyRules);`
-#[macro_export]
-macro_rules! export_plugin {
-    ($rules:ty) => {
-        #[cfg(target_arch = "wasm32")]
-        const _: () = {
-            struct __RulehostExport;
-            impl $crate::guest::Guest for __RulehostExport {
-                fn info() -> $crate::guest::rulehost::rules::types::PluginInfo {
-                    $crate::guest::info($crate::info::<$rules>())
-                }
-                fn evaluate(
-                    household: $crate::guest::rulehost::rules::types::Household,
-                    params: ::std::vec::Vec<f64>,
-                    as_of: $crate::guest::rulehost::rules::types::Date,
-                ) -> ::std::result::Result<
-                    $crate::guest::rulehost::rules::types::Evaluation,
-                    $crate::guest::rulehost::rules::types::EvalError,
-                > {
-                    let household = $crate::guest::household(household);
-                    let params = $crate::Params::new(<$rules as $crate::Rules>::PARAMETERS, &params);
-                    <$rules as $crate::Rules>::evaluate(&household, &params, $crate::guest::as_of(as_of))
-                        .map($crate::guest::evaluation)
-                        .map_err($crate::guest::error)
-                }
-            }
-            $crate::guest::__export_rules!(__RulehostExport with_types_in $crate::guest);
-        };
-    };
 }

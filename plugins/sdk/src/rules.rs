@@ -39,3 +39,35 @@ pub fn info<R: Rules>() -> PluginInfo {
 pub fn evaluate_native<R: Rules>(household: &Household, values: &[f64], as_of: Date) -> Result<Evaluation, EvalError> {
     R::evaluate(household, &Params::new(R::PARAMETERS, values), as_of)
 }
+
+/// Exports a [`Rules`](crate::Rules) implementation as the plugin's component
+/// interface. Use once per plugin crate: `rulehost_sdk::export_plugin!(MyRules);`
+#[macro_export]
+macro_rules! export_plugin {
+    ($rules:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct __RulehostExport;
+            impl $crate::guest::Guest for __RulehostExport {
+                fn info() -> $crate::guest::rulehost::rules::types::PluginInfo {
+                    $crate::guest::info($crate::info::<$rules>())
+                }
+                fn evaluate(
+                    household: $crate::guest::rulehost::rules::types::Household,
+                    params: ::std::vec::Vec<f64>,
+                    as_of: $crate::guest::rulehost::rules::types::Date,
+                ) -> ::std::result::Result<
+                    $crate::guest::rulehost::rules::types::Evaluation,
+                    $crate::guest::rulehost::rules::types::EvalError,
+                > {
+                    let household = $crate::guest::household(household);
+                    let params = $crate::Params::new(<$rules as $crate::Rules>::PARAMETERS, &params);
+                    <$rules as $crate::Rules>::evaluate(&household, &params, $crate::guest::as_of(as_of))
+                        .map($crate::guest::evaluation)
+                        .map_err($crate::guest::error)
+                }
+            }
+    $crate::guest::__export_rules!(__RulehostExport with_types_in $crate::guest);
+        };
+    };
+}
