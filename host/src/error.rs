@@ -37,6 +37,15 @@ pub enum Error {
     )]
     MissingParameter { plugin: String, name: String, path: String, valid_from: String },
 
+    #[error("registry `{path}`: {reason}")]
+    Registry { path: String, reason: String },
+
+    #[error(
+        "registry `{registry}`: plugin `{plugin}` ({wasm}) has sha256 {actual}, but the registry pins {pinned}; \
+         refusing to load it. If the plugin was rebuilt on purpose, review the change and pin the new hash"
+    )]
+    PinMismatch { registry: String, plugin: String, wasm: String, pinned: String, actual: String },
+
     #[error("the schema `{name}` does not compile: {reason}")]
     Schema { name: &'static str, reason: String },
 

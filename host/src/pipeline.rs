@@ -1,22 +1,38 @@
 //! The per-household path, line in to record out: read (UTF-8, JSON,
 //! schema), route by district, pick the parameters in force, evaluate in the
-//! sandbox, check the output and serialise the record.
+//! sandbox, check the output, serialise the record and count it.
 
-use rulehost_sdk::Date;
+use std::hash::{Hash, Hasher};
+
+use rulehost_sdk::{Date, Evaluation};
 
 use crate::household::{HouseholdReader, Parsed};
 use crate::outcome::{Failure, FailureKind, Status};
 use crate::plugin::Evaluator;
 use crate::record::{Record, check_output};
 use crate::registry::Registry;
+use crate::summary::{Contribution, Summary};
 
-/// Per-thread state: one lazily started evaluator per deployment.
+/// What became of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineOutcome {
+    pub status: Status,
+    /// A 128-bit hash of the `household_id`, when the line had one.
+    pub id_hash: Option<u128>,
+    /// The deployment that evaluated it, if any.
+    pub deployment: Option<usize>,
+}
+
+/// Per-thread state: one lazily started evaluator per deployment, and the
+/// running summary of what it wrote.
 pub struct Worker<'r> {
     registry: &'r Registry,
     reader: &'r HouseholdReader,
     as_of: Option<Date>,
     pretty: bool,
+    fresh_each: bool,
     evaluators: Vec<Option<Evaluator<'r>>>,
+    summary: Summary,
 }
 
 impl std::fmt::Debug for Worker<'_> {
@@ -29,7 +45,7 @@ impl<'r> Worker<'r> {
     /// `as_of` overrides every household's `survey_date` when given.
     pub fn new(registry: &'r Registry, reader: &'r HouseholdReader, as_of: Option<Date>) -> Worker<'r> {
         let evaluators = registry.deployments().iter().map(|_| None).collect();
-        Worker { registry, reader, as_of, pretty: false, evaluators }
+        Worker { registry, reader, as_of, pretty: false, fresh_each: false, evaluators, summary: Summary::default() }
     }
 
     /// Writes indented records (for one household on a terminal).
@@ -38,9 +54,32 @@ impl<'r> Worker<'r> {
         self
     }
 
+    /// Evaluates every household in a fresh plugin instance (slower; used
+    /// where a plugin was caught keeping state between households).
+    pub fn fresh_each(mut self, fresh: bool) -> Self {
+        self.fresh_each = fresh;
+        self
+    }
+
+    /// Drops every plugin instance: the next household starts fresh ones.
+    pub fn reset(&mut self) {
+        self.evaluators.iter_mut().for_each(|e| *e = None);
+    }
+
+    /// The counts of everything written so far, leaving an empty summary.
+    pub fn take_summary(&mut self) -> Summary {
+        std::mem::take(&mut self.summary)
+    }
+
     /// Processes input line `line` (1-based), appending exactly one JSON
     /// record and a newline to `out`.
-    pub fn process(&mut self, line: u64, bytes: &[u8], out: &mut Vec<u8>) -> Status {
+    pub fn process(&mut self, line: u64, bytes: &[u8], out: &mut Vec<u8>) -> LineOutcome {
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            let failure = Failure::new(FailureKind::NotJson, "empty line: expected one household as JSON");
+            return self.write_failed(line, None, &failure, out);
+        }
         let parsed = std::str::from_utf8(bytes)
             .map_err(|e| {
                 Failure::new(
@@ -51,19 +90,24 @@ impl<'r> Worker<'r> {
             .and_then(|text| self.reader.read(text));
         match parsed {
             Ok(parsed) => self.evaluate(line, &parsed, out),
-            Err(failure) => write_failed(line, None, &failure, self.pretty, out),
+            Err(failure) => self.write_failed(line, None, &failure, out),
         }
     }
 
+    /// Writes the record of a line that could not be read at all.
+    pub fn reject(&mut self, line: u64, failure: &Failure, out: &mut Vec<u8>) -> LineOutcome {
+        self.write_failed(line, None, failure, out)
+    }
+
     /// Evaluates an already read household.
-    pub fn evaluate(&mut self, line: u64, parsed: &Parsed, out: &mut Vec<u8>) -> Status {
+    pub fn evaluate(&mut self, line: u64, parsed: &Parsed, out: &mut Vec<u8>) -> LineOutcome {
         let Some(index) = self.registry.route(&parsed.district_code) else {
             let failure = Failure::at(
                 FailureKind::UnknownDistrict,
                 format!("no plugin serves district `{}` and the registry has no default", parsed.district_code),
                 "/district_code",
             );
-            return write_failed(line, Some(parsed), &failure, self.pretty, out);
+            return self.write_failed(line, Some(parsed), &failure, out);
         };
         let deployment = &self.registry.deployments()[index];
         let as_of = self.as_of.unwrap_or(parsed.household.survey_date);
@@ -76,13 +120,18 @@ impl<'r> Worker<'r> {
                     deployment.params.earliest().map_or_else(|| "(none)".to_owned(), |d| d.to_string())
                 ),
             );
-            return write_failed(line, Some(parsed), &failure, self.pretty, out);
+            return self.write_failed(line, Some(parsed), &failure, out);
         };
         let evaluator = self.evaluators[index].get_or_insert_with(|| deployment.plugin.evaluator());
         let identity = deployment.plugin.identity();
         let result = evaluator
             .evaluate(&parsed.household, &params.values, as_of)
             .and_then(|e| check_output(&e, parsed.member_ids.len()).map(|()| e));
+        if self.fresh_each {
+            self.evaluators[index] = None;
+        }
+        let mut outcome =
+            LineOutcome { status: Status::Ok, id_hash: Some(id_hash(&parsed.household_id)), deployment: Some(index) };
         match result {
             Ok(evaluation) => {
                 let record = Record::ok(
@@ -95,7 +144,7 @@ impl<'r> Worker<'r> {
                     &parsed.member_ids,
                 );
                 write(&record, self.pretty, out);
-                Status::Ok
+                self.summary.apply(contribution(&parsed.district_code, &evaluation), 1);
             }
             Err(failure) => {
                 let mut record = Record::failed(line, &failure);
@@ -104,20 +153,63 @@ impl<'r> Worker<'r> {
                 record.as_of = Some(as_of);
                 record.plugin = Some(identity);
                 write(&record, self.pretty, out);
-                record.status
+                let status = record.status;
+                self.summary.apply(
+                    Contribution {
+                        district: Some(&parsed.district_code),
+                        status: Some(status),
+                        ..Contribution::default()
+                    },
+                    1,
+                );
+                outcome.status = status;
             }
         }
+        outcome
+    }
+
+    fn write_failed(
+        &mut self,
+        line: u64,
+        parsed: Option<&Parsed>,
+        failure: &Failure,
+        out: &mut Vec<u8>,
+    ) -> LineOutcome {
+        let mut record = Record::failed(line, failure);
+        if let Some(p) = parsed {
+            record.household_id = Some(&p.household_id);
+            record.district_code = Some(&p.district_code);
+        }
+        write(&record, self.pretty, out);
+        let district = parsed.map(|p| p.district_code.as_str());
+        self.summary.apply(Contribution { district, status: Some(record.status), ..Contribution::default() }, 1);
+        LineOutcome { status: record.status, id_hash: parsed.map(|p| id_hash(&p.household_id)), deployment: None }
     }
 }
 
-fn write_failed(line: u64, parsed: Option<&Parsed>, failure: &Failure, pretty: bool, out: &mut Vec<u8>) -> Status {
-    let mut record = Record::failed(line, failure);
-    if let Some(p) = parsed {
-        record.household_id = Some(&p.household_id);
-        record.district_code = Some(&p.district_code);
+/// What an evaluated household adds to the summary.
+fn contribution<'a>(district: &'a str, e: &'a Evaluation) -> Contribution<'a> {
+    let eligible = e.decisions.iter().filter(|d| d.eligible);
+    Contribution {
+        district: Some(district),
+        status: Some(Status::Ok),
+        monitoring: e.monitoring.map(|m| m.as_str()),
+        flags: e.flags.iter().map(|f| f.code.as_str()).collect(),
+        programmes: eligible.clone().map(|d| d.program.as_str()).collect(),
+        dibao_fen: eligible.filter(|d| d.program == "dibao").filter_map(|d| d.amount_fen).sum(),
     }
-    write(&record, pretty, out);
-    record.status
+}
+
+/// Two independent 64-bit hashes of a household id: duplicates are found
+/// with 16 bytes per household instead of the ids themselves.
+pub fn id_hash(id: &str) -> u128 {
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
 }
 
 fn write(record: &Record<'_>, pretty: bool, out: &mut Vec<u8>) {

@@ -10,6 +10,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
+use crate::cache::CompileCache;
 use crate::engine::{Engine, StoreState};
 use crate::error::{Error, Result};
 use crate::outcome::{Failure, FailureKind};
@@ -50,12 +51,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl Plugin {
     /// Reads, verifies and compiles the component at `path`.
     pub fn load(engine: &Engine, path: &Path) -> Result<Plugin> {
+        Plugin::load_cached(engine, path, None)
+    }
+
+    /// Like [`Plugin::load`], reusing machine code compiled earlier when a
+    /// compile cache is given.
+    pub fn load_cached(engine: &Engine, path: &Path, cache: Option<&CompileCache>) -> Result<Plugin> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Plugin::from_bytes(engine, &bytes, &path.display().to_string())
+        Plugin::from_bytes_cached(engine, &bytes, &path.display().to_string(), cache)
     }
 
     /// Verifies and compiles a component; `label` names it in errors.
     pub fn from_bytes(engine: &Engine, bytes: &[u8], label: &str) -> Result<Plugin> {
+        Plugin::from_bytes_cached(engine, bytes, label, None)
+    }
+
+    pub(crate) fn from_bytes_cached(
+        engine: &Engine,
+        bytes: &[u8],
+        label: &str,
+        cache: Option<&CompileCache>,
+    ) -> Result<Plugin> {
         let sha256 = sha256_hex(bytes);
         if wasmparser::Parser::is_core_wasm(bytes) {
             return Err(Error::NotAComponent {
@@ -63,8 +79,14 @@ impl Plugin {
                 reason: "it is a core module; turn it into a component with `rulehost build`".into(),
             });
         }
-        let component = Component::new(&engine.wasmtime, bytes)
-            .map_err(|e| Error::NotAComponent { path: label.to_owned(), reason: format!("{e:#}") })?;
+        let compile = || {
+            Component::new(&engine.wasmtime, bytes)
+                .map_err(|e| Error::NotAComponent { path: label.to_owned(), reason: format!("{e:#}") })
+        };
+        let component = match cache {
+            Some(cache) => cache.get_or_compile(engine, &sha256, compile)?,
+            None => compile()?,
+        };
         let imports = check_imports(engine, &component, label)?;
         let mut linker = Linker::<StoreState>::new(&engine.wasmtime);
         // Defines the contract's types-only interface: nothing else exists.

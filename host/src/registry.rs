@@ -1,10 +1,16 @@
-//! Which plugin, with which parameters, evaluates each district.
+//! Which plugin, with which parameters, evaluates each district: the
+//! registry file (`rulehost.toml`), its pins and its routing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use serde::Deserialize;
+
+use crate::cache::CompileCache;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
 use crate::params::{ParamFile, ParamTable};
-use crate::plugin::Plugin;
+use crate::plugin::{Plugin, sha256_hex};
 
 /// A plugin with its parameter values.
 #[derive(Debug)]
@@ -30,10 +36,94 @@ pub struct Registry {
     default: Option<usize>,
 }
 
+/// `rulehost.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    /// The plugin for every district without one of its own.
+    default: Option<String>,
+    #[serde(default)]
+    plugins: BTreeMap<String, PluginEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginEntry {
+    /// The component, relative to the registry file.
+    wasm: PathBuf,
+    /// The pinned sha256 of `wasm`.
+    sha256: String,
+    /// The dated parameter file, relative to the registry file.
+    params: PathBuf,
+    /// District codes this plugin serves.
+    #[serde(default)]
+    districts: Vec<String>,
+}
+
 impl Registry {
     /// One deployment serving every district.
     pub fn single(deployment: Deployment) -> Registry {
         Registry { deployments: vec![deployment], by_district: HashMap::new(), default: Some(0) }
+    }
+
+    /// Loads a registry file: checks every pin, every district claim and
+    /// every plugin's own declared districts, then loads the plugins.
+    pub fn load(engine: &Engine, path: &Path, cache: Option<&CompileCache>) -> Result<Registry> {
+        let label = path.display().to_string();
+        let bad = |reason: String| Error::Registry { path: label.clone(), reason };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let file: RegistryFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+
+        let mut claims: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, entry) in &file.plugins {
+            for code in &entry.districts {
+                if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad(format!("plugin `{name}` lists district `{code}`, which is not a six-digit code")));
+                }
+                if let Some(other) = claims.insert(code, name) {
+                    return Err(bad(format!("district `{code}` is claimed by both `{other}` and `{name}`")));
+                }
+            }
+        }
+        if let Some(default) = &file.default {
+            if !file.plugins.contains_key(default) {
+                return Err(bad(format!("the default plugin `{default}` is not listed under `[plugins]`")));
+            }
+        }
+
+        let mut params_files: HashMap<PathBuf, ParamFile> = HashMap::new();
+        let mut deployments = Vec::with_capacity(file.plugins.len());
+        let mut index_of = HashMap::new();
+        for (name, entry) in &file.plugins {
+            let wasm = base.join(&entry.wasm);
+            let bytes = std::fs::read(&wasm).map_err(|source| Error::Io { path: wasm.clone(), source })?;
+            let actual = sha256_hex(&bytes);
+            if !actual.eq_ignore_ascii_case(entry.sha256.trim()) {
+                return Err(Error::PinMismatch {
+                    registry: label.clone(),
+                    plugin: name.clone(),
+                    wasm: wasm.display().to_string(),
+                    pinned: entry.sha256.clone(),
+                    actual,
+                });
+            }
+            let plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache)?;
+            check_districts(name, &plugin, entry, file.default.as_deref() == Some(name.as_str())).map_err(bad)?;
+            let params_path = base.join(&entry.params);
+            let params = match params_files.get(&params_path) {
+                Some(p) => p,
+                None => {
+                    let loaded = ParamFile::load(&params_path)?;
+                    params_files.entry(params_path.clone()).or_insert(loaded)
+                }
+            };
+            index_of.insert(name.as_str(), deployments.len());
+            deployments.push(Deployment::new(plugin, params)?);
+        }
+        let by_district = claims.iter().map(|(code, name)| ((*code).to_owned(), index_of[name])).collect();
+        let default = file.default.as_deref().and_then(|d| index_of.get(d).copied());
+        Ok(Registry { deployments, by_district, default })
     }
 
     pub fn deployments(&self) -> &[Deployment] {
@@ -44,4 +134,40 @@ impl Registry {
     pub fn route(&self, district_code: &str) -> Option<usize> {
         self.by_district.get(district_code).copied().or(self.default)
     }
+
+    /// The deployment of the default plugin, if the registry has one.
+    pub fn default_deployment(&self) -> Option<&Deployment> {
+        self.default.and_then(|i| self.deployments.get(i))
+    }
+
+    /// District codes routed to their own plugin, with the plugin's name.
+    pub fn districts(&self) -> BTreeMap<&str, &str> {
+        self.by_district
+            .iter()
+            .map(|(code, &i)| (code.as_str(), self.deployments[i].plugin.identity().name.as_str()))
+            .collect()
+    }
+}
+
+/// A plugin that declares its districts may only serve those, and cannot be
+/// the default for everyone else.
+fn check_districts(name: &str, plugin: &Plugin, entry: &PluginEntry, is_default: bool) -> Result<(), String> {
+    let declared = &plugin.info().districts;
+    if declared.is_empty() {
+        return Ok(());
+    }
+    if let Some(code) = entry.districts.iter().find(|c| !declared.contains(c)) {
+        return Err(format!(
+            "plugin `{name}` is registered for district `{code}`, but the plugin itself declares only {}",
+            declared.join(", ")
+        ));
+    }
+    if is_default {
+        return Err(format!(
+            "plugin `{name}` declares districts {} but is the default for every other district; \
+             the default must be a plugin written for any district",
+            declared.join(", ")
+        ));
+    }
+    Ok(())
 }

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let input = super::read_input(&args.household)?;
     let mut worker = Worker::new(&registry, &reader, args.as_of).pretty(!args.compact);
     let mut out = Vec::new();
-    let status = worker.process(1, &input, &mut out);
+    let status = worker.process(1, &input, &mut out).status;
     std::io::stdout().write_all(&out).context("writing the record")?;
     Ok(super::exit(status == Status::Ok))
 }

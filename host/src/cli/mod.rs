@@ -1,9 +1,12 @@
 //! Subcommands, one file each; this module holds the shared argument types
 //! and exit codes.
 
+mod batch;
 mod build;
 mod eval;
 mod inspect;
+mod sample;
+mod summary_table;
 mod validate;
 
 use std::path::PathBuf;
@@ -37,10 +40,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Eval(eval::Args),
+    Batch(batch::Args),
     Validate(validate::Args),
     #[command(subcommand)]
     Plugin(PluginCommand),
     Build(build::Args),
+    Sample(sample::Args),
 }
 
 /// Work with plugin files.
@@ -52,9 +57,11 @@ enum PluginCommand {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Eval(args) => eval::run(args),
+        Command::Batch(args) => batch::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),
+        Command::Sample(args) => sample::run(args),
     }
 }
 

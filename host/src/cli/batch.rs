@@ -1,0 +1,219 @@
+//! `rulehost batch`: a whole population through the registry, streaming.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use rulehost::batch::{self, BatchOptions, BatchReport, Progress};
+use rulehost::sdk::Date;
+use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry};
+
+/// Evaluate households (JSON Lines) through each district's plugin.
+///
+/// Writes one record per input line, in input order: `ok`, `rejected`
+/// (unreadable line, schema violation, unknown district, duplicate id) or
+/// `plugin_error` (trap, fuel, time or memory exhausted). Prints a summary
+/// per district at the end. Output files are written whole or not at all
+/// (a `.partial` file is renamed when the batch completes).
+///
+/// Exit codes: 0 all ok, 1 some records rejected or failed, 2 could not run.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The registry: plugins, their pinned hashes, parameters and districts.
+    #[arg(long, value_name = "FILE", default_value = "rulehost.toml")]
+    registry: PathBuf,
+    /// Households as JSON Lines; `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    /// Where to write the records (JSON Lines); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
+    /// Also write every rejected or failed record here.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Write the per-district summary as JSON here.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Evaluate as of this date (YYYY-MM-DD); default: each household's `survey_date`.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    as_of: Option<Date>,
+    /// Worker threads; default: every core.
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// Lines longer than this many bytes are rejected.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_line_bytes: usize,
+    /// Fuel (deterministic CPU budget) per household.
+    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel)]
+    fuel: u64,
+    /// Wall-clock limit per household, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    timeout_ms: u64,
+    /// Memory limit per plugin instance, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    memory_mib: usize,
+    /// Directory of compiled plugins; default: `$XDG_CACHE_HOME/rulehost`.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile plugins afresh and leave the cache alone.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn update(&self, records: u64, bytes: u64) {
+        self.0.set_position(bytes);
+        self.0.set_message(format!("{records} households"));
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let limits = Limits {
+        fuel: args.fuel,
+        timeout: Duration::from_millis(args.timeout_ms),
+        memory_bytes: args.memory_mib << 20,
+    };
+    let engine = Engine::new(limits)?;
+    let cache = match (&args.cache_dir, args.no_cache) {
+        (_, true) => None,
+        (Some(dir), false) => Some(CompileCache::new(dir)),
+        (None, false) => CompileCache::default_dir().map(CompileCache::new),
+    };
+    let registry = Registry::load(&engine, &args.registry, cache.as_ref())
+        .with_context(|| format!("loading registry `{}`", args.registry.display()))?;
+    let reader = HouseholdReader::new()?;
+
+    let (mut input, total_bytes): (Box<dyn BufRead + Send>, Option<u64>) = if args.input.as_os_str() == "-" {
+        (Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())), None)
+    } else {
+        let file = File::open(&args.input).with_context(|| format!("opening `{}`", args.input.display()))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 20, file)), size)
+    };
+    let mut output = Output::create(&args.output)?;
+    let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
+
+    let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {percent:>3}% {msg} · {per_sec} · ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let options = BatchOptions {
+        jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
+        as_of: args.as_of,
+        max_line_bytes: args.max_line_bytes,
+        ..BatchOptions::default()
+    };
+    let report = batch::run(
+        &registry,
+        &reader,
+        &mut input,
+        output.writer(),
+        rejects.as_mut().map(Output::writer),
+        options,
+        &Bar(bar.clone()),
+    )
+    .context("running the batch")?;
+    bar.finish_and_clear();
+    output.commit()?;
+    if let Some(r) = rejects {
+        r.commit()?;
+    }
+    let elapsed = started.elapsed();
+    if let Some(path) = &args.summary_json {
+        let json = summary_json(&report, elapsed);
+        std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
+            .with_context(|| format!("writing `{}`", path.display()))?;
+    }
+    if !args.quiet {
+        let text = render(&report, elapsed);
+        // Keep standard output for the records when they go there.
+        if args.output.as_os_str() == "-" {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    Ok(super::exit(report.ok == report.lines))
+}
+
+fn render(report: &BatchReport, elapsed: Duration) -> String {
+    let mut text = super::summary_table::render(&report.summary, &|_| None);
+    for (plugin, chunks) in &report.stateful {
+        text.push_str(&format!(
+            "warning: plugin `{plugin}` kept state between households in {chunks} chunk(s); \
+             those households were evaluated again, each in a fresh instance\n"
+        ));
+    }
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    text.push_str(&format!(
+        "{} lines: {} ok, {} rejected, {} plugin errors in {:.2} s ({:.0} households/s)\n",
+        report.lines,
+        report.ok,
+        report.rejected,
+        report.plugin_errors,
+        secs,
+        report.lines as f64 / secs
+    ));
+    text
+}
+
+fn summary_json(report: &BatchReport, elapsed: Duration) -> serde_json::Value {
+    serde_json::json!({
+        "lines": report.lines,
+        "ok": report.ok,
+        "rejected": report.rejected,
+        "plugin_errors": report.plugin_errors,
+        "elapsed_seconds": elapsed.as_secs_f64(),
+        "stateful_plugins": report.stateful,
+        "total": report.summary.total(),
+        "districts": report.summary.districts,
+    })
+}
+
+/// A file written as `NAME.partial` and renamed on success, or stdout.
+enum Output {
+    Stdout(BufWriter<std::io::Stdout>),
+    File { writer: BufWriter<File>, partial: PathBuf, path: PathBuf },
+}
+
+impl Output {
+    fn create(path: &Path) -> anyhow::Result<Output> {
+        if path.as_os_str() == "-" {
+            return Ok(Output::Stdout(BufWriter::with_capacity(1 << 20, std::io::stdout())));
+        }
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let file = File::create(&partial).with_context(|| format!("creating `{}`", partial.display()))?;
+        Ok(Output::File { writer: BufWriter::with_capacity(1 << 20, file), partial, path: path.to_owned() })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Output::Stdout(w) => w,
+            Output::File { writer, .. } => writer,
+        }
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush().context("writing standard output"),
+            Output::File { writer, partial, path } => {
+                let file = writer.into_inner().map_err(|e| e.into_error()).context("flushing output")?;
+                file.sync_all().ok();
+                std::fs::rename(&partial, &path).with_context(|| format!("renaming to `{}`", path.display()))
+            }
+        }
+    }
+}
