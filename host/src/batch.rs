@@ -311,10 +311,8 @@ fn write_in_order(
                     Status::Rejected => report.rejected += 1,
                     Status::PluginError => report.plugin_errors += 1,
                 }
-                if outcome.status != Status::Ok {
-                    if let Some(r) = rejects.as_mut() {
-                        r.write_all(&chunk.out[start..end])?;
-                    }
+                if let (true, Some(r)) = (outcome.status != Status::Ok, rejects.as_mut()) {
+                    r.write_all(&chunk.out[start..end])?;
                 }
                 start = end;
             }

@@ -51,10 +51,8 @@ impl CompileCache {
         compile: impl FnOnce() -> Result<Component>,
     ) -> Result<Component> {
         let path = self.path(engine, sha256);
-        if path.is_file() {
-            if let Ok(component) = load(engine, &path) {
-                return Ok(component);
-            }
+        if let Some(component) = path.is_file().then(|| load(engine, &path).ok()).flatten() {
+            return Ok(component);
         }
         let component = compile()?;
         if let Ok(bytes) = component.serialize() {

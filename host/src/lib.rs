@@ -4,8 +4,10 @@
 //! The flow of a household, and which module owns each step, is described
 //! in `docs/architecture.md`.
 
+pub mod batch;
 mod bindings;
 pub mod build;
+mod cache;
 mod engine;
 mod error;
 mod household;
@@ -15,13 +17,17 @@ mod pipeline;
 mod plugin;
 mod record;
 mod registry;
+pub mod sample;
+mod summary;
 
+pub use cache::CompileCache;
 pub use engine::{Engine, Limits};
 pub use error::{Error, Result};
 pub use household::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, compile_schema};
 pub use outcome::{Failure, FailureKind, Status};
 pub use params::{ParamFile, ParamSet, ParamTable};
-pub use pipeline::Worker;
+pub use pipeline::{LineOutcome, NativeRules, Worker, id_hash};
 pub use plugin::{Evaluator, Plugin, PluginRef, sha256_hex};
 pub use registry::{Deployment, Registry};
 pub use rulehost_sdk as sdk;
+pub use summary::{DistrictSummary, Summary};

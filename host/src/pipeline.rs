@@ -4,7 +4,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use rulehost_sdk::{Date, Evaluation};
+use rulehost_sdk::{Date, EvalError, Evaluation, Household};
 
 use crate::household::{HouseholdReader, Parsed};
 use crate::outcome::{Failure, FailureKind, Status};
@@ -23,6 +23,10 @@ pub struct LineOutcome {
     pub deployment: Option<usize>,
 }
 
+/// Rules called natively instead of through the plugins, with the values
+/// the host would pass: for measuring what the sandbox costs.
+pub type NativeRules = fn(&Household, &[f64], Date) -> Result<Evaluation, EvalError>;
+
 /// Per-thread state: one lazily started evaluator per deployment, and the
 /// running summary of what it wrote.
 pub struct Worker<'r> {
@@ -32,6 +36,7 @@ pub struct Worker<'r> {
     pretty: bool,
     fresh_each: bool,
     evaluators: Vec<Option<Evaluator<'r>>>,
+    native: Option<NativeRules>,
     summary: Summary,
 }
 
@@ -45,7 +50,16 @@ impl<'r> Worker<'r> {
     /// `as_of` overrides every household's `survey_date` when given.
     pub fn new(registry: &'r Registry, reader: &'r HouseholdReader, as_of: Option<Date>) -> Worker<'r> {
         let evaluators = registry.deployments().iter().map(|_| None).collect();
-        Worker { registry, reader, as_of, pretty: false, fresh_each: false, evaluators, summary: Summary::default() }
+        Worker {
+            registry,
+            reader,
+            as_of,
+            pretty: false,
+            fresh_each: false,
+            evaluators,
+            native: None,
+            summary: Summary::default(),
+        }
     }
 
     /// Writes indented records (for one household on a terminal).
@@ -58,6 +72,13 @@ impl<'r> Worker<'r> {
     /// where a plugin was caught keeping state between households).
     pub fn fresh_each(mut self, fresh: bool) -> Self {
         self.fresh_each = fresh;
+        self
+    }
+
+    /// Runs `rules` natively in place of every plugin (benchmarks only:
+    /// nothing is sandboxed).
+    pub fn native(mut self, rules: NativeRules) -> Self {
+        self.native = Some(rules);
         self
     }
 
@@ -104,7 +125,7 @@ impl<'r> Worker<'r> {
         let Some(index) = self.registry.route(&parsed.district_code) else {
             let failure = Failure::at(
                 FailureKind::UnknownDistrict,
-                format!("no plugin serves district `{}` and the registry has no default", parsed.district_code),
+                format!("district `{}` is not served by any plugin in the registry", parsed.district_code),
                 "/district_code",
             );
             return self.write_failed(line, Some(parsed), &failure, out);
@@ -122,11 +143,16 @@ impl<'r> Worker<'r> {
             );
             return self.write_failed(line, Some(parsed), &failure, out);
         };
-        let evaluator = self.evaluators[index].get_or_insert_with(|| deployment.plugin.evaluator());
         let identity = deployment.plugin.identity();
-        let result = evaluator
-            .evaluate(&parsed.household, &params.values, as_of)
-            .and_then(|e| check_output(&e, parsed.member_ids.len()).map(|()| e));
+        let result = match self.native {
+            Some(rules) => rules(&parsed.household, &params.values, as_of)
+                .map_err(|e| Failure::new(FailureKind::Declined, e.to_string())),
+            None => {
+                let evaluator = self.evaluators[index].get_or_insert_with(|| deployment.plugin.evaluator());
+                evaluator.evaluate(&parsed.household, &params.values, as_of)
+            }
+        };
+        let result = result.and_then(|e| check_output(&e, parsed.member_ids.len()).map(|()| e));
         if self.fresh_each {
             self.evaluators[index] = None;
         }

@@ -204,6 +204,11 @@ impl<'p> Evaluator<'p> {
         self.plugin
     }
 
+    /// Fuel the last evaluation consumed.
+    pub fn fuel_used(&self) -> u64 {
+        self.plugin.engine.limits.fuel.saturating_sub(self.store.get_fuel().unwrap_or(0))
+    }
+
     /// Evaluates one household with fresh fuel and a fresh deadline.
     pub fn evaluate(&mut self, household: &Household, params: &[f64], as_of: Date) -> Result<Evaluation, Failure> {
         let engine = &self.plugin.engine;

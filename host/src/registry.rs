@@ -34,6 +34,7 @@ pub struct Registry {
     deployments: Vec<Deployment>,
     by_district: HashMap<String, usize>,
     default: Option<usize>,
+    known: Option<std::collections::HashSet<String>>,
 }
 
 /// `rulehost.toml` as written.
@@ -42,6 +43,9 @@ pub struct Registry {
 struct RegistryFile {
     /// The plugin for every district without one of its own.
     default: Option<String>,
+    /// Every district code the registry knows; households of any other
+    /// district are rejected. Absent: the default serves any code.
+    districts: Option<Vec<String>>,
     #[serde(default)]
     plugins: BTreeMap<String, PluginEntry>,
 }
@@ -63,7 +67,7 @@ struct PluginEntry {
 impl Registry {
     /// One deployment serving every district.
     pub fn single(deployment: Deployment) -> Registry {
-        Registry { deployments: vec![deployment], by_district: HashMap::new(), default: Some(0) }
+        Registry { deployments: vec![deployment], by_district: HashMap::new(), default: Some(0), known: None }
     }
 
     /// Loads a registry file: checks every pin, every district claim and
@@ -75,21 +79,28 @@ impl Registry {
         let file: RegistryFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
 
+        let six_digits = |code: &str| code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+        if let Some(code) = file.districts.iter().flatten().find(|c| !six_digits(c)) {
+            return Err(bad(format!("`districts` lists `{code}`, which is not a six-digit code")));
+        }
         let mut claims: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, entry) in &file.plugins {
             for code in &entry.districts {
-                if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                if !six_digits(code) {
                     return Err(bad(format!("plugin `{name}` lists district `{code}`, which is not a six-digit code")));
+                }
+                if file.districts.as_ref().is_some_and(|known| !known.contains(code)) {
+                    return Err(bad(format!(
+                        "plugin `{name}` serves district `{code}`, which `districts` does not list"
+                    )));
                 }
                 if let Some(other) = claims.insert(code, name) {
                     return Err(bad(format!("district `{code}` is claimed by both `{other}` and `{name}`")));
                 }
             }
         }
-        if let Some(default) = &file.default {
-            if !file.plugins.contains_key(default) {
-                return Err(bad(format!("the default plugin `{default}` is not listed under `[plugins]`")));
-            }
+        if let Some(default) = file.default.as_ref().filter(|d| !file.plugins.contains_key(*d)) {
+            return Err(bad(format!("the default plugin `{default}` is not listed under `[plugins]`")));
         }
 
         let mut params_files: HashMap<PathBuf, ParamFile> = HashMap::new();
@@ -123,7 +134,8 @@ impl Registry {
         }
         let by_district = claims.iter().map(|(code, name)| ((*code).to_owned(), index_of[name])).collect();
         let default = file.default.as_deref().and_then(|d| index_of.get(d).copied());
-        Ok(Registry { deployments, by_district, default })
+        let known = file.districts.map(|d| d.into_iter().collect());
+        Ok(Registry { deployments, by_district, default, known })
     }
 
     pub fn deployments(&self) -> &[Deployment] {
@@ -132,6 +144,9 @@ impl Registry {
 
     /// The index of the deployment serving `district_code`, if any.
     pub fn route(&self, district_code: &str) -> Option<usize> {
+        if self.known.as_ref().is_some_and(|k| !k.contains(district_code)) {
+            return None;
+        }
         self.by_district.get(district_code).copied().or(self.default)
     }
 

@@ -42,3 +42,38 @@ pub fn fixtures(dir: &str) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// Writes a registry file in `dir` pinning the named workspace plugins:
+/// `(name, package, districts)`; the first entry is the default when
+/// `default` is true. Parameters: the baseline's.
+pub fn write_registry(dir: &Path, entries: &[(&str, &str, &[&str])], default: bool) -> PathBuf {
+    // The 38 districts and counties of Chongqing.
+    let known: Vec<String> = rulehost::sample::DISTRICTS.iter().map(|d| format!("\"{}\"", d.0)).collect();
+    let mut text = format!("districts = [{}]\n", known.join(", "));
+    if default {
+        text.push_str(&format!("default = \"{}\"\n", entries[0].0));
+    }
+    let params = root().join("plugins/baseline/params.toml");
+    for (name, package, districts) in entries {
+        let wasm = plugin(package);
+        let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("{e}"));
+        let districts: Vec<String> = districts.iter().map(|d| format!("\"{d}\"")).collect();
+        text.push_str(&format!(
+            "\n[plugins.{name}]\nwasm = {:?}\nsha256 = \"{}\"\nparams = {:?}\ndistricts = [{}]\n",
+            wasm.display().to_string(),
+            rulehost::sha256_hex(&bytes),
+            params.display().to_string(),
+            districts.join(", ")
+        ));
+    }
+    let path = dir.join("rulehost.toml");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+/// A synthetic population of `n` households as JSON Lines.
+pub fn sample(n: u64, seed: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    rulehost::sample::write_sample(n, seed, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    out
+}

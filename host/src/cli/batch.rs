@@ -148,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn render(report: &BatchReport, elapsed: Duration) -> String {
-    let mut text = super::summary_table::render(&report.summary, &|_| None);
+    let mut text = super::summary_table::render(&report.summary, &rulehost::sample::district_name);
     for (plugin, chunks) in &report.stateful {
         text.push_str(&format!(
             "warning: plugin `{plugin}` kept state between households in {chunks} chunk(s); \

@@ -1,0 +1,201 @@
+//! The `rulehost` command line as a user runs it: exit codes, output, and
+//! the messages for bad input and refused plugins.
+
+#[path = "../../tests/src/lib.rs"]
+#[expect(dead_code, reason = "the shared harness has helpers these tests do not use")]
+mod harness;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use harness::{plugin, root, sample, write_registry};
+use serde_json::Value;
+
+fn rulehost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rulehost"))
+        .args(args)
+        .current_dir(root())
+        .env("RULEHOST_CACHE_DIR", std::env::temp_dir().join("rulehost-cli-test-cache"))
+        .output()
+        .unwrap_or_else(|e| panic!("running rulehost: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn baseline() -> String {
+    plugin("rulehost-baseline").display().to_string()
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["eval", "--help"],
+        vec!["batch", "--help"],
+        vec!["sample", "--help"],
+        vec!["validate", "--help"],
+        vec!["plugin", "inspect", "--help"],
+        vec!["build", "--help"],
+    ] {
+        let out = rulehost(&args);
+        assert!(out.status.success(), "{args:?}");
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage: rulehost") && help.len() > 200, "{args:?}: {help}");
+    }
+}
+
+#[test]
+fn eval_prints_a_wanzhou_households_category_flags_and_decisions() {
+    let household = "tests/fixtures/households/02-below-monitoring-line.json";
+    let out = rulehost(&["eval", "--plugin", &baseline(), household]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["district_code"], "500101");
+    assert_eq!(record["monitoring"], "marginal");
+    assert_eq!(record["plugin"]["name"], "baseline");
+    let sha = record["plugin"]["sha256"].as_str().unwrap_or_default().to_owned();
+    insta::assert_snapshot!("eval_wanzhou_marginal", text(&out.stdout).replace(&sha, "[sha256]"));
+}
+
+#[test]
+fn eval_as_of_picks_the_parameter_set() {
+    // 6000 < per-capita 6450 < 6900: monitored under the 2023 line only.
+    let household = "tests/fixtures/households/13-param-switch-2022-12-31.json";
+    let monitoring = |as_of: &str| {
+        let out = rulehost(&["eval", "--plugin", &baseline(), "--as-of", as_of, "--compact", household]);
+        let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        record["monitoring"].clone()
+    };
+    assert_eq!(monitoring("2022-12-31"), Value::Null);
+    assert_eq!(monitoring("2023-01-01"), "marginal");
+    let out = rulehost(&["eval", "--plugin", &baseline(), "--as-of", "2020-12-31", household]);
+    assert_eq!(out.status.code(), Some(1));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["error"]["kind"], "no_parameters", "an as_of before every set is an error, not a guess");
+    let out = rulehost(&["eval", "--plugin", &baseline(), "--as-of", "2023-02-30", household]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`2023-02-30` is not a calendar date"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn eval_of_a_malformed_household_names_the_pointer_and_exits_1() {
+    let out = rulehost(&["eval", "--plugin", &baseline(), "tests/fixtures/invalid/04-employment-months-13.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["status"], "rejected");
+    assert_eq!(record["error"]["kind"], "schema");
+    assert_eq!(record["error"]["pointer"], "/members/0/employment/months");
+}
+
+#[test]
+fn validate_lists_every_invalid_line_with_its_pointer() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good = sample(3, 1);
+    let lines: Vec<&[u8]> = good.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut bad: Value = serde_json::from_slice(lines[1]).unwrap_or_else(|e| panic!("{e}"));
+    bad["members"][0]["sex"] = Value::String("unknown".into());
+    bad["water"]["interruption_days"] = Value::from(400);
+    let mut file = Vec::new();
+    for l in [lines[0].to_vec(), bad.to_string().into_bytes(), b"{oops".to_vec(), lines[2].to_vec()] {
+        file.extend_from_slice(&l);
+        file.push(b'\n');
+    }
+    let path = dir.path().join("households.jsonl");
+    std::fs::write(&path, file).unwrap_or_else(|e| panic!("{e}"));
+    let p = path.display().to_string();
+    let out = rulehost(&["validate", &p]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains(&format!("{p}:2: /members/0/sex: ")), "{report}");
+    assert!(report.contains(&format!("{p}:2: /water/interruption_days: ")), "{report}");
+    assert!(report.contains(&format!("{p}:3: /: not valid JSON")), "{report}");
+    assert!(report.ends_with("4 records, 2 invalid\n"), "{report}");
+
+    let out = rulehost(&["validate", "tests/fixtures/households/01-at-monitoring-line.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), "1 record, 0 invalid\n");
+}
+
+#[test]
+fn plugin_inspect_shows_identity_hash_and_imports() {
+    let path = baseline();
+    let out = rulehost(&["plugin", "inspect", "--json", &path]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(info["sha256"], rulehost::sha256_hex(&bytes));
+    assert_eq!(info["name"], "baseline");
+    assert_eq!(info["contract_version"], "1.0.0");
+    assert_eq!(info["imports"], serde_json::json!(["rulehost:rules/types@1.0.0"]));
+    assert_eq!(info["parameters"][0], "monitoring_income_line");
+}
+
+fn refused(component: &str) -> String {
+    let path = root().join("tests/fixtures/components").join(component);
+    let out = rulehost(&["plugin", "inspect", &path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "{component} should be refused");
+    text(&out.stderr)
+}
+
+#[test]
+fn plugins_importing_outside_the_rules_world_are_refused_by_name() {
+    let err = refused("imports-wasi-filesystem.wat");
+    assert!(err.contains("imports `wasi:filesystem/preopens@0.2.0`, which is outside the rules world"), "{err}");
+}
+
+#[test]
+fn plugins_built_for_another_contract_version_are_refused_with_both_versions() {
+    let err = refused("contract-v2.wat");
+    assert!(err.contains("built against rules contract 2.0.0, but this host speaks 1.0.0"), "{err}");
+    assert!(err.contains("rebuild the plugin"), "{err}");
+}
+
+#[test]
+fn components_without_the_rules_exports_are_refused() {
+    let err = refused("exports-nothing.wat");
+    assert!(err.contains("does not implement the rules world"), "{err}");
+}
+
+#[test]
+fn batch_exit_codes_and_summary() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let registry = registry.display().to_string();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, sample(300, 9)).unwrap_or_else(|e| panic!("{e}"));
+    let output = dir.path().join("out.jsonl");
+    let summary = dir.path().join("summary.json");
+    let (i, o, s) = (input.display().to_string(), output.display().to_string(), summary.display().to_string());
+    let out = rulehost(&["batch", "--registry", &registry, "--input", &i, "--output", &o, "--summary-json", &s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("300 lines: 300 ok, 0 rejected, 0 plugin errors"), "{}", text(&out.stdout));
+    assert!(!Path::new(&format!("{o}.partial")).exists(), "the partial file is renamed");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary["total"]["households"], 300);
+
+    // Standard input and output, with one bad line: exit 1.
+    let mut with_bad = sample(5, 9);
+    with_bad.extend_from_slice(b"[]\n");
+    let child = Command::new(env!("CARGO_BIN_EXE_rulehost"))
+        .args(["batch", "--registry", &registry, "--input", "-", "--output", "-", "--no-cache"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = child;
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, &with_bad).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 6);
+    assert!(text(&out.stderr).contains("6 lines: 5 ok, 1 rejected"), "summary goes to stderr: {}", text(&out.stderr));
+
+    let out = rulehost(&["batch", "--registry", "no-such.toml", "--input", &i, "--output", &o]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such.toml"), "{}", text(&out.stderr));
+}
