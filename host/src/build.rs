@@ -75,26 +75,29 @@ pub fn build_plugins(manifest: &Path, packages: &[String], out_dir: Option<&Path
         return Err(Error::Build(format!("no plugin crate (a `cdylib`) under `{}`", manifest.display())));
     }
     let wasm_dir = target_dir.join("wasm");
-    let mut cmd = cargo();
-    cmd.args(["build", "--release", "--target", WASM_TARGET, "--manifest-path"])
-        .arg(manifest)
-        .arg("--target-dir")
-        .arg(&wasm_dir);
-    for setting in PROFILE {
-        cmd.args(["--config", setting]);
-    }
-    for (package, _) in &wanted {
-        cmd.args(["-p", package]);
-    }
     let home = std::env::var("CARGO_HOME")
         .ok()
         .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))
         .unwrap_or_default();
-    // Source paths end up in panic messages: map them to fixed names.
-    cmd.env("RUSTFLAGS", format!("--remap-path-prefix={root}=/src --remap-path-prefix={home}=/cargo"))
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS");
-    run(&mut cmd, "cargo build")?;
+    // One cargo invocation per plugin: cargo unifies features across the
+    // packages of one build, and a plugin's bytes (so its pinned hash) must
+    // not depend on what else was built with it.
+    for (package, _) in &wanted {
+        let mut cmd = cargo();
+        cmd.args(["build", "--release", "--target", WASM_TARGET, "--manifest-path"])
+            .arg(manifest)
+            .arg("--target-dir")
+            .arg(&wasm_dir)
+            .args(["-p", package]);
+        for setting in PROFILE {
+            cmd.args(["--config", setting]);
+        }
+        // Source paths end up in panic messages: map them to fixed names.
+        cmd.env("RUSTFLAGS", format!("--remap-path-prefix={root}=/src --remap-path-prefix={home}=/cargo"))
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_RUSTFLAGS");
+        run(&mut cmd, &format!("cargo build of `{package}`"))?;
+    }
     let out_dir = out_dir.map_or_else(|| target_dir.join("plugins"), Path::to_path_buf);
     std::fs::create_dir_all(&out_dir).map_err(|source| Error::Io { path: out_dir.clone(), source })?;
     wanted

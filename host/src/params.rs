@@ -68,6 +68,29 @@ impl ParamFile {
         &self.label
     }
 
+    /// Layers files, e.g. a district's over the municipal one: at every
+    /// date, a value from a later file overrides an earlier file's value.
+    /// Each file contributes its set in force at that date.
+    pub fn layered(files: Vec<ParamFile>) -> ParamFile {
+        let mut dates: Vec<Date> = files.iter().flat_map(|f| f.sets.iter().map(|(d, _)| *d)).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let label = files.iter().map(|f| f.label.as_str()).collect::<Vec<_>>().join(" + ");
+        let sets = dates
+            .into_iter()
+            .map(|date| {
+                let mut values = BTreeMap::new();
+                for file in &files {
+                    if let Some((_, set)) = file.sets.iter().rev().find(|(d, _)| *d <= date) {
+                        values.extend(set.iter().map(|(k, v)| (k.clone(), *v)));
+                    }
+                }
+                (date, values)
+            })
+            .collect();
+        ParamFile { label, sets }
+    }
+
     /// The values of `names`, in that order, for every set: what a plugin
     /// declaring those parameters receives.
     pub fn for_plugin(&self, names: &[String], plugin: &str) -> Result<ParamTable> {
@@ -155,6 +178,25 @@ mod tests {
                 "plugin `chengkou` needs parameter `dibao_line`, which parameter file `p.toml` does not give in the set valid from 2021-01-01"
             )
         );
+    }
+
+    #[test]
+    fn layered_files_override_from_their_own_dates() {
+        let district = "[[set]]\nvalid_from = 2022-01-01\nratio = 0.6\nsupplement = 500\n";
+        let layered = ParamFile::layered(vec![
+            ParamFile::parse(FILE, "municipal").unwrap_or_else(|e| panic!("{e}")),
+            ParamFile::parse(district, "district").unwrap_or_else(|e| panic!("{e}")),
+        ]);
+        assert_eq!(layered.label(), "municipal + district");
+        let names = ["line".to_owned(), "ratio".to_owned()];
+        let table = layered.for_plugin(&names, "x").unwrap_or_else(|e| panic!("{e}"));
+        let at = |s: &str| table.at(d(s)).map(|s| s.values.clone());
+        assert_eq!(at("2021-06-01"), Some(vec![6000.0, 0.5]));
+        assert_eq!(at("2022-06-01"), Some(vec![6000.0, 0.6]));
+        assert_eq!(at("2023-06-01"), Some(vec![6900.0, 0.6]));
+        // A parameter only the district gives is missing before its date.
+        let err = layered.for_plugin(&["supplement".to_owned()], "x").err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("valid from 2021-01-01")));
     }
 
     #[test]

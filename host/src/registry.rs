@@ -57,11 +57,28 @@ struct PluginEntry {
     wasm: PathBuf,
     /// The pinned sha256 of `wasm`.
     sha256: String,
-    /// The dated parameter file, relative to the registry file.
-    params: PathBuf,
+    /// The dated parameter file(s), relative to the registry file; later
+    /// files override earlier ones (a district's over the municipal).
+    params: OneOrMany,
     /// District codes this plugin serves.
     #[serde(default)]
     districts: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl OneOrMany {
+    fn paths(&self) -> &[PathBuf] {
+        match self {
+            OneOrMany::One(p) => std::slice::from_ref(p),
+            OneOrMany::Many(p) => p,
+        }
+    }
 }
 
 impl Registry {
@@ -121,16 +138,20 @@ impl Registry {
             }
             let plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache)?;
             check_districts(name, &plugin, entry, file.default.as_deref() == Some(name.as_str())).map_err(bad)?;
-            let params_path = base.join(&entry.params);
-            let params = match params_files.get(&params_path) {
-                Some(p) => p,
-                None => {
-                    let loaded = ParamFile::load(&params_path)?;
-                    params_files.entry(params_path.clone()).or_insert(loaded)
-                }
-            };
+            let mut layers = Vec::new();
+            for path in entry.params.paths() {
+                let path = base.join(path);
+                let file = match params_files.get(&path) {
+                    Some(file) => file.clone(),
+                    None => params_files.entry(path.clone()).or_insert(ParamFile::load(&path)?).clone(),
+                };
+                layers.push(file);
+            }
+            if layers.is_empty() {
+                return Err(bad(format!("plugin `{name}` has no parameter file")));
+            }
             index_of.insert(name.as_str(), deployments.len());
-            deployments.push(Deployment::new(plugin, params)?);
+            deployments.push(Deployment::new(plugin, &ParamFile::layered(layers))?);
         }
         let by_district = claims.iter().map(|(code, name)| ((*code).to_owned(), index_of[name])).collect();
         let default = file.default.as_deref().and_then(|d| index_of.get(d).copied());

@@ -21,9 +21,10 @@ pub struct Args {
     /// The plugin component (`.wasm`), e.g. `target/plugins/rulehost-baseline.wasm`.
     #[arg(long, value_name = "PATH")]
     plugin: PathBuf,
-    /// Dated parameter file (TOML); default: the municipal baseline values.
+    /// Dated parameter file (TOML); repeat to layer a district's file over
+    /// the municipal one. Default: the municipal baseline values.
     #[arg(long, value_name = "FILE")]
-    params: Option<PathBuf>,
+    params: Vec<PathBuf>,
     /// Evaluate as of this date (YYYY-MM-DD); default: the household's `survey_date`.
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
     as_of: Option<Date>,
@@ -38,9 +39,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
     let plugin = Plugin::load(&engine, &args.plugin)?;
-    let params = match &args.params {
-        Some(path) => ParamFile::load(path)?,
-        None => ParamFile::parse(BASELINE_PARAMS, "(built-in baseline parameters)")?,
+    let params = if args.params.is_empty() {
+        ParamFile::parse(BASELINE_PARAMS, "(built-in baseline parameters)")?
+    } else {
+        ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
     };
     let registry = Registry::single(Deployment::new(plugin, &params)?);
     let reader = HouseholdReader::new()?;
