@@ -46,6 +46,9 @@ pub enum Error {
     )]
     PinMismatch { registry: String, plugin: String, wasm: String, pinned: String, actual: String },
 
+    #[error("test cases `{path}`: {reason}")]
+    Cases { path: String, reason: String },
+
     #[error("the schema `{name}` does not compile: {reason}")]
     Schema { name: &'static str, reason: String },
 

@@ -8,6 +8,7 @@ pub mod batch;
 mod bindings;
 pub mod build;
 mod cache;
+pub mod cases;
 mod engine;
 mod error;
 mod household;

@@ -7,6 +7,7 @@ mod eval;
 mod inspect;
 mod sample;
 mod summary_table;
+mod test;
 mod validate;
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ pub struct Cli {
 enum Command {
     Eval(eval::Args),
     Batch(batch::Args),
+    Test(test::Args),
     Validate(validate::Args),
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -58,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Test(args) => test::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),

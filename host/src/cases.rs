@@ -1,0 +1,262 @@
+//! Declarative test cases for rule authors, in the spirit of OpenFisca's
+//! YAML tests: each case is a household (or a patch over a named base
+//! household), an optional `as_of`, and the outcome expected of the plugin.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::household::HouseholdReader;
+use crate::params::ParamFile;
+use crate::pipeline::Worker;
+use crate::plugin::Plugin;
+use crate::registry::{Deployment, Registry};
+
+/// A cases file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// Parameter files, relative to the cases file, layered in order.
+    #[serde(default)]
+    pub params: Vec<PathBuf>,
+    /// Named base households: a household inline, or `{file: PATH}`.
+    #[serde(default)]
+    pub bases: BTreeMap<String, Value>,
+    pub cases: Vec<Case>,
+    #[serde(skip)]
+    dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    /// The base household this case patches.
+    pub base: Option<String>,
+    /// A whole household (instead of `base`).
+    pub household: Option<Value>,
+    /// A JSON merge patch (RFC 7386) over the base. `members` may also be
+    /// an object keyed by `member_id`, patching those members only; a new
+    /// id adds a member, taken as written.
+    pub patch: Option<Value>,
+    /// Evaluate as of this date; default: the household's `survey_date`.
+    pub as_of: Option<String>,
+    pub expect: Expect,
+}
+
+/// What the case expects; an absent key is not checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `null` for no monitoring category.
+    #[serde(default, deserialize_with = "present")]
+    pub monitoring: Option<Option<String>>,
+    /// The exact set of flags: codes, or `{code, members, severity}`.
+    pub flags: Option<Vec<Value>>,
+    /// The exact set of eligible programmes: names, or
+    /// `{program, members, amount_yuan, level}`.
+    pub eligible: Option<Vec<Value>>,
+    /// `ok` (default), `rejected` or `plugin_error`.
+    pub status: Option<String>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// One case's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub name: String,
+    /// Empty when the case passed; else one line per difference.
+    pub problems: Vec<String>,
+}
+
+impl CaseFile {
+    pub fn load(path: &Path) -> Result<CaseFile> {
+        let bad = |reason: String| Error::Cases { path: path.display().to_string(), reason };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let mut file: CaseFile = serde_yaml_ng::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        file.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (name, base) in &mut file.bases {
+            if let Some(rel) = base.get("file").and_then(Value::as_str) {
+                let p = file.dir.join(rel);
+                let text = std::fs::read_to_string(&p).map_err(|source| Error::Io { path: p.clone(), source })?;
+                *base =
+                    serde_json::from_str(&text).map_err(|e| bad(format!("base `{name}` ({}): {e}", p.display())))?;
+            }
+        }
+        for case in &file.cases {
+            match (&case.base, &case.household) {
+                (Some(b), None) if !file.bases.contains_key(b) => {
+                    return Err(bad(format!("case `{}` names base `{b}`, which `bases` does not define", case.name)));
+                }
+                (None, None) => return Err(bad(format!("case `{}` has neither `base` nor `household`", case.name))),
+                (Some(_), Some(_)) => return Err(bad(format!("case `{}` has both `base` and `household`", case.name))),
+                _ => {}
+            }
+        }
+        Ok(file)
+    }
+
+    /// The parameter files the cases declare, layered; `None` if none.
+    pub fn params(&self) -> Result<Option<ParamFile>> {
+        if self.params.is_empty() {
+            return Ok(None);
+        }
+        let files = self.params.iter().map(|p| ParamFile::load(&self.dir.join(p))).collect::<Result<Vec<_>>>()?;
+        Ok(Some(ParamFile::layered(files)))
+    }
+
+    /// The household of a case: its base with the patch applied.
+    pub fn household(&self, case: &Case) -> Value {
+        let mut h = case.household.clone().or_else(|| case.base.as_ref().and_then(|b| self.bases.get(b).cloned()));
+        let mut h = h.take().unwrap_or(Value::Null);
+        if let Some(patch) = &case.patch {
+            apply_patch(&mut h, patch);
+        }
+        h
+    }
+
+    /// Runs every case through `plugin`.
+    pub fn run(&self, plugin: Plugin, params: &ParamFile) -> Result<Vec<Verdict>> {
+        let registry = Registry::single(Deployment::new(plugin, params)?);
+        let reader = HouseholdReader::new()?;
+        let mut verdicts = Vec::with_capacity(self.cases.len());
+        for case in &self.cases {
+            let as_of = match &case.as_of {
+                Some(text) => Some(rulehost_sdk::Date::parse(text).ok_or_else(|| Error::Cases {
+                    path: self.dir.display().to_string(),
+                    reason: format!("case `{}`: `as_of` `{text}` is not a date written YYYY-MM-DD", case.name),
+                })?),
+                None => None,
+            };
+            let mut worker = Worker::new(&registry, &reader, as_of);
+            let mut out = Vec::new();
+            worker.process(1, self.household(case).to_string().as_bytes(), &mut out);
+            let record: Value = serde_json::from_slice(&out).unwrap_or_default();
+            verdicts.push(Verdict { name: case.name.clone(), problems: compare(&case.expect, &record) });
+        }
+        Ok(verdicts)
+    }
+}
+
+/// RFC 7386 merge patch, plus `members` given as an object keyed by id.
+fn apply_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    let Value::Object(map) = target else { return };
+    for (key, value) in patch {
+        if value.is_null() {
+            map.remove(key);
+        } else if key == "members" && value.is_object() {
+            let members = map.entry("members").or_insert_with(|| Value::Array(Vec::new()));
+            patch_members(members, value);
+        } else {
+            apply_patch(map.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+fn patch_members(members: &mut Value, by_id: &Value) {
+    let (Value::Array(list), Value::Object(by_id)) = (members, by_id) else { return };
+    for (id, patch) in by_id {
+        match list.iter_mut().position(|m| m["member_id"] == id.as_str()) {
+            Some(i) if patch.is_null() => {
+                list.remove(i);
+            }
+            Some(i) => apply_patch(&mut list[i], patch),
+            // A new member is taken as written (nulls included).
+            None => {
+                let mut m = patch.clone();
+                if let Value::Object(fields) = &mut m {
+                    fields.insert("member_id".into(), Value::String(id.clone()));
+                }
+                list.push(m);
+            }
+        }
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+}
+
+/// Differences between what a case expects and the record, as readable
+/// `expected ..., actual ...` lines.
+pub fn compare(expect: &Expect, record: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let status = record["status"].as_str().unwrap_or_default();
+    let want_status = expect.status.as_deref().unwrap_or("ok");
+    if status != want_status {
+        let why = record["error"]["message"].as_str().map(|m| format!(" ({m})")).unwrap_or_default();
+        problems.push(format!("status: expected {want_status}, actual {status}{why}"));
+        return problems;
+    }
+    if let Some(want) = &expect.monitoring {
+        let got = record["monitoring"].as_str().map(str::to_owned);
+        if &got != want {
+            let show = |m: &Option<String>| m.clone().unwrap_or_else(|| "none".into());
+            let why = record["monitoring_reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            problems.push(format!("monitoring: expected {}, actual {}{why}", show(want), show(&got)));
+        }
+    }
+    if let Some(want) = &expect.flags {
+        let got: Vec<&Value> = record["flags"].as_array().into_iter().flatten().collect();
+        compare_set("flags", "code", want, &got, &["members", "severity"], &mut problems);
+    }
+    if let Some(want) = &expect.eligible {
+        let got: Vec<&Value> =
+            record["decisions"].as_array().into_iter().flatten().filter(|d| d["eligible"] == true).collect();
+        compare_set("eligible", "program", want, &got, &["members", "amount_yuan", "level"], &mut problems);
+    }
+    problems
+}
+
+/// Compares expected items (names, or objects naming `key`) with actual
+/// items, by name, then each detail the expectation gives.
+fn compare_set(what: &str, key: &str, want: &[Value], got: &[&Value], details: &[&str], problems: &mut Vec<String>) {
+    let name = |v: &Value| v.as_str().or_else(|| v[key].as_str()).unwrap_or_default().to_owned();
+    let mut want_names: Vec<String> = want.iter().map(name).collect();
+    let mut got_names: Vec<String> = got.iter().map(|v| name(v)).collect();
+    want_names.sort();
+    want_names.dedup();
+    got_names.sort();
+    got_names.dedup();
+    if want_names != got_names {
+        problems.push(format!("{what}: expected [{}], actual [{}]", want_names.join(", "), got_names.join(", ")));
+        return;
+    }
+    for w in want.iter().filter(|w| w.is_object()) {
+        let n = name(w);
+        let actual: Vec<&&Value> = got.iter().filter(|g| name(g) == n).collect();
+        for detail in details {
+            let Some(expected) = w.get(*detail) else { continue };
+            let matches = |g: &Value| match *detail {
+                "members" => {
+                    let (mut a, mut b) = (strings(expected), strings(&g[*detail]));
+                    a.sort();
+                    b.sort();
+                    a == b
+                }
+                "amount_yuan" => match (expected.as_f64(), g[*detail].as_f64()) {
+                    (Some(a), Some(b)) => (a - b).abs() < 0.005,
+                    _ => false,
+                },
+                _ => &g[*detail] == expected,
+            };
+            if !actual.iter().any(|g| matches(g)) {
+                let got: Vec<String> = actual.iter().map(|g| g[*detail].to_string()).collect();
+                problems.push(format!("{what} `{n}` {detail}: expected {expected}, actual {}", got.join(" / ")));
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! `rulehost test`: a plugin against its declarative test cases.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rulehost::cases::CaseFile;
+use rulehost::{Engine, Limits, ParamFile, Plugin};
+
+/// Run a plugin against a YAML file of test cases.
+///
+/// Each case is a household (or a patch over a named base household), an
+/// optional `as_of`, and the expected monitoring category, flags and
+/// eligible programmes (with members and amounts where given). Prints each
+/// case as `ok` or `FAIL` with expected versus actual, then `N passed, M
+/// failed`. Exits 1 when any case fails.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The plugin component (`.wasm`).
+    #[arg(long, value_name = "PATH")]
+    plugin: PathBuf,
+    /// Parameter file(s), layered in order; default: the `params` the cases
+    /// file lists, else the municipal baseline values.
+    #[arg(long, value_name = "FILE")]
+    params: Vec<PathBuf>,
+    /// The cases file (YAML).
+    #[arg(value_name = "CASES.yaml")]
+    cases: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let engine = Engine::new(Limits::default())?;
+    let plugin = Plugin::load(&engine, &args.plugin)?;
+    let file = CaseFile::load(&args.cases)?;
+    let params = if !args.params.is_empty() {
+        ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
+    } else if let Some(params) = file.params()? {
+        params
+    } else {
+        ParamFile::parse(super::eval::BASELINE_PARAMS, "(built-in baseline parameters)")?
+    };
+    let verdicts = file.run(plugin, &params)?;
+    let failed = verdicts.iter().filter(|v| !v.problems.is_empty()).count();
+    for v in &verdicts {
+        if v.problems.is_empty() {
+            println!("ok    {}", v.name);
+        } else {
+            println!("FAIL  {}", v.name);
+            for p in &v.problems {
+                println!("        {p}");
+            }
+        }
+    }
+    println!("{} passed, {failed} failed", verdicts.len() - failed);
+    Ok(super::exit(failed == 0))
+}
