@@ -19,6 +19,7 @@ mod plugin;
 mod record;
 mod registry;
 pub mod sample;
+pub mod scaffold;
 mod summary;
 
 pub use cache::CompileCache;

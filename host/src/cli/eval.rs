@@ -7,7 +7,9 @@ use std::io::Write;
 
 use anyhow::Context;
 use rulehost::sdk::Date;
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Status, Worker};
+use rulehost::{
+    CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Status, Worker,
+};
 
 /// The municipal baseline parameters, used when `--params` is not given.
 pub const BASELINE_PARAMS: &str = include_str!("../../../plugins/baseline/params.toml");
@@ -19,8 +21,12 @@ pub const BASELINE_PARAMS: &str = include_str!("../../../plugins/baseline/params
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The plugin component (`.wasm`), e.g. `target/plugins/rulehost-baseline.wasm`.
-    #[arg(long, value_name = "PATH")]
-    plugin: PathBuf,
+    #[arg(long, value_name = "PATH", required_unless_present = "registry", conflicts_with = "registry")]
+    plugin: Option<PathBuf>,
+    /// Evaluate through a registry instead: the household's district picks
+    /// the plugin and its parameters.
+    #[arg(long, value_name = "FILE")]
+    registry: Option<PathBuf>,
     /// Dated parameter file (TOML); repeat to layer a district's file over
     /// the municipal one. Default: the municipal baseline values.
     #[arg(long, value_name = "FILE")]
@@ -38,13 +44,22 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
-    let plugin = Plugin::load(&engine, &args.plugin)?;
-    let params = if args.params.is_empty() {
-        ParamFile::parse(BASELINE_PARAMS, "(built-in baseline parameters)")?
-    } else {
-        ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
+    let registry = match (&args.registry, &args.plugin) {
+        (Some(path), _) => {
+            let cache = CompileCache::default_dir().map(CompileCache::new);
+            Registry::load(&engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()))?
+        }
+        (None, Some(plugin)) => {
+            let plugin = Plugin::load(&engine, plugin)?;
+            let params = if args.params.is_empty() {
+                ParamFile::parse(BASELINE_PARAMS, "(built-in baseline parameters)")?
+            } else {
+                ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
+            };
+            Registry::single(Deployment::new(plugin, &params)?)
+        }
+        (None, None) => anyhow::bail!("give `--plugin` or `--registry`"),
     };
-    let registry = Registry::single(Deployment::new(plugin, &params)?);
     let reader = HouseholdReader::new()?;
     let input = super::read_input(&args.household)?;
     let mut worker = Worker::new(&registry, &reader, args.as_of).pretty(!args.compact);

@@ -5,6 +5,7 @@ mod batch;
 mod build;
 mod eval;
 mod inspect;
+mod new;
 mod sample;
 mod summary_table;
 mod test;
@@ -47,6 +48,7 @@ enum Command {
     #[command(subcommand)]
     Plugin(PluginCommand),
     Build(build::Args),
+    New(new::Args),
     Sample(sample::Args),
 }
 
@@ -64,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),
+        Command::New(args) => new::run(args),
         Command::Sample(args) => sample::run(args),
     }
 }

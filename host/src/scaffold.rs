@@ -1,0 +1,166 @@
+//! `rulehost new`: a district plugin crate that builds and passes its own
+//! test cases as generated: Cargo.toml, a rules file on the SDK, a
+//! parameter file, a sample household and a cases file.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The SDK this binary was built with, for the generated dependency.
+pub const DEFAULT_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/sdk");
+
+/// The workspace's lock file: generated crates resolve the same versions.
+const LOCK: &str = include_str!("../../Cargo.lock");
+
+const HOUSEHOLD: &str = include_str!("../../tests/fixtures/households/63-chengkou-between-lines.json");
+
+/// Creates crate `name` in `dir/name` for district `district`.
+pub fn scaffold(dir: &Path, name: &str, district: &str, sdk: &Path) -> Result<PathBuf> {
+    let bad = |reason: String| Error::Build(reason);
+    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid_name {
+        return Err(bad(format!("`{name}` is not a crate name: use lowercase ASCII letters, digits, `-` and `_`")));
+    }
+    if district.len() != 6 || !district.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(format!("`{district}` is not a six-digit district code")));
+    }
+    let root = dir.join(name);
+    if root.exists() {
+        return Err(bad(format!("`{}` already exists", root.display())));
+    }
+    let sdk = sdk.canonicalize().map_err(|source| Error::Io { path: sdk.to_owned(), source })?;
+    let ident = name.split(['-', '_']).map(capitalise).collect::<String>();
+    let household = HOUSEHOLD
+        .replace("\"500229\"", &format!("\"{district}\""))
+        .replace("fx-63-chengkou-between-lines", &format!("{name}-sample"));
+    let files = [
+        ("Cargo.toml", cargo_toml(name, &sdk)),
+        ("Cargo.lock", LOCK.to_owned()),
+        ("src/lib.rs", lib_rs(name, &ident, district)),
+        ("params.toml", PARAMS.to_owned()),
+        ("household.json", household),
+        ("cases.yaml", cases_yaml(name)),
+        (".gitignore", "/target\n/dist\n".to_owned()),
+    ];
+    for (file, text) in files {
+        let path = root.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_owned(), source })?;
+        }
+        std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
+    }
+    Ok(root)
+}
+
+fn capitalise(part: &str) -> String {
+    let mut c = part.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+fn cargo_toml(name: &str, sdk: &Path) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+rulehost-sdk = {{ path = {sdk:?} }}
+
+# A plugin is its own workspace.
+[workspace]
+"#,
+        sdk = sdk.display().to_string()
+    )
+}
+
+fn lib_rs(name: &str, ident: &str, district: &str) -> String {
+    format!(
+        r#"//! {name}: the rules of district {district}. Start from the municipal
+//! baseline and write only what your district changes.
+
+use rulehost_sdk::baseline::{{self, BaselineParams}};
+use rulehost_sdk::{{Date, EvalError, Evaluation, Facts, Flag, Household, Params, Rules, Severity}};
+
+pub struct {ident};
+
+impl Rules for {ident} {{
+    const NAME: &'static str = "{name}";
+    const VERSION: &'static str = "0.1.0";
+    const DISTRICTS: &'static [&'static str] = &["{district}"];
+    // The municipal parameters, then this district's own (see params.toml).
+    const PARAMETERS: &'static [&'static str] = &[
+        "monitoring_income_line",
+        "dibao_line",
+        "hardship_expenditure_ratio",
+        "income_drop_ratio",
+        "employment_min_months",
+        "large_household_residents",
+    ];
+
+    fn evaluate(household: &Household, params: &Params<'_>, as_of: Date) -> Result<Evaluation, EvalError> {{
+        let p = BaselineParams::from_params(params)?;
+        let facts = Facts::new(household, as_of).ok_or_else(|| EvalError::Unsupported("no resident member".into()))?;
+        let mut evaluation = baseline::evaluate_facts(&facts, &p);
+        let large = params.get_in("large_household_residents", 1.0..=50.0)?;
+        evaluation.flags.extend(large_household(&facts, large));
+        Ok(evaluation)
+    }}
+}}
+
+/// An example local rule: households with many residents.
+fn large_household(f: &Facts<'_>, at_least: f64) -> Option<Flag> {{
+    let residents = f64::from(f.derived.residents);
+    (residents >= at_least).then(|| Flag {{
+        code: "local.large_household".into(),
+        severity: Severity::Info,
+        reason: format!("常住成员 {{residents}} 人，达到 {{at_least}} 人", residents = f.derived.residents),
+        members: f.residents().map(|(i, _)| i).collect(),
+    }})
+}}
+
+rulehost_sdk::export_plugin!({ident});
+"#
+    )
+}
+
+const PARAMS: &str = r#"# This district's parameters, layered over the municipal file: list both,
+# municipal first, in the registry and in cases.yaml. A value set here
+# overrides the municipal one from its valid_from date on.
+
+[[set]]
+valid_from = 2021-01-01
+large_household_residents = 6
+"#;
+
+fn cases_yaml(name: &str) -> String {
+    format!(
+        r#"# Test cases for {name}: rulehost test --plugin dist/{name}.wasm cases.yaml
+# `municipal.toml` is the municipal parameter file; copy it next to this
+# file or change the path.
+params: [municipal.toml, params.toml]
+bases:
+  family: {{ file: household.json }}
+
+cases:
+  - name: a two-person household above the monitoring line
+    base: family
+    expect:
+      monitoring: null
+      flags: []
+      eligible: []
+
+  - name: below the monitoring line the household is marginal
+    base: family
+    patch: {{ income: {{ wage: 10000 }} }}
+    expect:
+      monitoring: marginal
+      eligible: [medical_tilt]
+"#
+    )
+}

@@ -1,0 +1,76 @@
+//! Runs every shell block of `docs/authoring.md`, in order, in a fresh
+//! directory with this build's `rulehost` on the PATH: the tutorial cannot
+//! rot. A block whose first line is `# expect exit N` must exit with N.
+
+use std::path::Path;
+use std::process::Command;
+
+fn shell_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_authoring_tutorial_runs_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let doc = std::fs::read_to_string(root.join("docs/authoring.md")).unwrap_or_else(|e| panic!("{e}"));
+    let blocks = shell_blocks(&doc);
+    assert!(blocks.len() >= 8, "found only {} shell blocks", blocks.len());
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bin = Path::new(env!("CARGO_BIN_EXE_rulehost")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for (n, block) in blocks.iter().enumerate() {
+        let expected: i32 = block
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect exit "))
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(0);
+        let out = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", block])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            // Share compiled dependencies between runs of this test.
+            .env("CARGO_TARGET_DIR", root.join("target/authoring"))
+            .env("RULEHOST_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "block {n} of docs/authoring.md:\n{block}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        if block.contains("rulehost test") && expected == 0 {
+            assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
+            assert!(stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"), "{stdout}");
+        }
+        if expected == 1 {
+            assert!(
+                stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
+                "{stdout}"
+            );
+        }
+        if block.contains("rulehost eval --registry") {
+            assert!(
+                stdout.contains("\"name\": \"fengjie-rules\""),
+                "the pinned plugin evaluated the household: {stdout}"
+            );
+        }
+    }
+}
