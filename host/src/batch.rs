@@ -23,7 +23,7 @@ pub struct BatchOptions {
     pub jobs: usize,
     /// Overrides every household's `survey_date`.
     pub as_of: Option<Date>,
-    /// Lines per chunk. Plugin instances start fresh at every chunk, so
+    /// Lines per chunk (1024). Plugin instances start fresh at every chunk, so
     /// results never depend on how work is spread over threads.
     pub chunk_lines: usize,
     /// Longer lines are rejected (`line_too_long`) without being buffered.
@@ -35,7 +35,7 @@ impl Default for BatchOptions {
         BatchOptions {
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             as_of: None,
-            chunk_lines: 256,
+            chunk_lines: 1024,
             max_line_bytes: 1 << 20,
         }
     }

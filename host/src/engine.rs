@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use wasmtime::{Config, OptLevel, ResourceLimiter, Store};
+use wasmtime::{Config, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ResourceLimiter, Store};
 
 use crate::error::{Error, Result};
 
@@ -56,7 +56,10 @@ impl Engine {
             .cranelift_opt_level(OptLevel::Speed)
             // The same input gives the same output on every machine.
             .cranelift_nan_canonicalization(true)
-            .max_wasm_stack(512 << 10);
+            .max_wasm_stack(512 << 10)
+            // Instances come and go at every chunk: reuse their slots rather
+            // than map and unmap memory each time.
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(&limits)));
         let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Engine(e.to_string()))?;
         let ticker = Ticker::start(wasmtime.clone());
         Ok(Engine { wasmtime, limits, _ticker: ticker })
@@ -79,6 +82,20 @@ impl Engine {
         store.limiter(|s| s);
         store
     }
+}
+
+/// Slots for every instance that can be alive at once: per worker thread,
+/// one per plugin plus a fresh one for the state check, with ample margin.
+/// Linear memories are capped at the memory limit.
+fn pooling(limits: &Limits) -> PoolingAllocationConfig {
+    const SLOTS: u32 = 1000;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(SLOTS)
+        .total_core_instances(SLOTS)
+        .total_memories(SLOTS)
+        .total_tables(SLOTS)
+        .max_memory_size(limits.memory_bytes);
+    pool
 }
 
 /// Advances the engine's epoch every `EPOCH_TICK` until dropped.

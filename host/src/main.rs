@@ -3,6 +3,11 @@
 
 mod cli;
 
+// Parsing JSON and validating it allocates a lot; mimalloc makes the
+// per-household path markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;

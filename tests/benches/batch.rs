@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p rulehost-tests --bench batch [-- HOUSEHOLDS]`
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;

@@ -96,7 +96,8 @@ fn a_plugin_that_keeps_state_is_caught_and_its_households_isolated() {
     let path = write_registry(dir.path(), &[("stateful", "test-stateful", &[])], true);
     let registry = Registry::load(&engine(), &path, None).unwrap_or_else(|e| panic!("{e}"));
     let input = sample(600, 3);
-    let (out, _, report) = run(&registry, &input, BatchOptions { jobs: 2, ..BatchOptions::default() });
+    let options = BatchOptions { jobs: 2, chunk_lines: 256, ..BatchOptions::default() };
+    let (out, _, report) = run(&registry, &input, options);
     assert_eq!(report.ok, 600);
     assert_eq!(report.stateful.get("stateful"), Some(&3), "all three chunks were caught: {:?}", report.stateful);
     let leaked = records(&out)

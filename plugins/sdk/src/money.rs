@@ -13,9 +13,10 @@ pub fn round_up_fen(fen: i64, step_yuan: i64) -> i64 {
     if fen <= 0 { fen } else { (fen + step - 1) / step * step }
 }
 
-/// A yuan amount with two decimals: `5500.00`.
+/// A yuan amount with two decimals: `5500.00`. Rounds to the fen and
+/// formats integers: float formatting costs a plugin far more fuel.
 pub fn yuan(x: f64) -> String {
-    format!("{x:.2}")
+    fen_yuan(to_fen(x))
 }
 
 /// Fen as yuan with two decimals: `84000` -> `840.00`.
@@ -27,7 +28,13 @@ pub fn fen_yuan(fen: i64) -> String {
 
 /// A parameter value as written in policy: `6000`, `0.5`.
 pub fn num(x: f64) -> String {
-    format!("{x}")
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 1e15")]
+        let whole = x as i64;
+        whole.to_string()
+    } else {
+        format!("{x}")
+    }
 }
 
 #[cfg(test)]
@@ -44,5 +51,8 @@ mod tests {
         assert_eq!(round_up_fen(85000, 10), 85000);
         assert_eq!(num(6000.0), "6000");
         assert_eq!(num(0.5), "0.5");
+        assert_eq!(yuan(5382.715), "5382.72");
+        assert_eq!(yuan(-12.5), "-12.50");
+        assert_eq!(yuan(6899.99), "6899.99");
     }
 }
