@@ -50,7 +50,7 @@ impl HouseholdReader {
 
     /// Parses and checks one line of JSON text.
     pub fn read(&self, text: &str) -> Result<Parsed, Failure> {
-        let value: Value = serde_json::from_str(text)
+        let value: Value = crate::strict_json::parse(text)
             .map_err(|e| Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}")))?;
         self.read_value(&value)
     }

@@ -20,6 +20,7 @@ mod record;
 mod registry;
 pub mod sample;
 pub mod scaffold;
+mod strict_json;
 mod summary;
 
 pub use cache::CompileCache;

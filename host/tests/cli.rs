@@ -199,3 +199,41 @@ fn batch_exit_codes_and_summary() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such.toml"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_rerun_matches() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let registry = registry.display().to_string();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, sample(20_000, 17)).unwrap_or_else(|e| panic!("{e}"));
+    let i = input.display().to_string();
+    let run = |output: &Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rulehost"));
+        cmd.args(["batch", "--registry", &registry, "--input", &i, "--quiet", "--jobs", "2", "--output"])
+            .arg(output)
+            .env("RULEHOST_CACHE_DIR", dir.path().join("cache"));
+        cmd
+    };
+    let killed = dir.path().join("killed.jsonl");
+    let partial = dir.path().join("killed.jsonl.partial");
+    let mut child = run(&killed).spawn().unwrap_or_else(|e| panic!("{e}"));
+    // Wait until records are being written, then kill -9.
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 1 << 20 && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!status.success(), "the batch was killed before it finished");
+    assert!(!killed.exists(), "no results file after a kill: only the .partial");
+
+    let status = run(&killed).status().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(0));
+    let whole = dir.path().join("whole.jsonl");
+    run(&whole).status().unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = (std::fs::read(&killed).unwrap_or_default(), std::fs::read(&whole).unwrap_or_default());
+    assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 20_000);
+    assert!(a == b, "the rerun after a kill equals an uninterrupted run");
+    assert!(!partial.exists());
+}

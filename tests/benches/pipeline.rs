@@ -60,14 +60,7 @@ fn main() {
     let parsed: Vec<_> =
         lines.iter().filter_map(|l| std::str::from_utf8(l).ok()).filter_map(|t| reader.read(t).ok()).collect();
     let read = start.elapsed();
-    let start = Instant::now();
-    let values: Vec<serde_json::Value> = lines.iter().filter_map(|l| serde_json::from_slice(l).ok()).collect();
-    let json = start.elapsed();
-    let start = Instant::now();
-    for v in &values {
-        std::hint::black_box(reader.read_value(v).ok());
-    }
-    let validate_and_type = start.elapsed();
+
     let deployment = &registry.deployments()[0];
     let mut evaluator = deployment.plugin.evaluator();
     let mut fuel = 0u64;
@@ -86,8 +79,6 @@ fn main() {
     println!("  sandboxed (plugin, fuel + epoch + limits)  {:8.2} µs/household", per(best_sandboxed));
     println!("  ratio sandboxed / native                   {:8.2}x", per(best_sandboxed) / per(best_native));
     println!("  of which: read (UTF-8, JSON, schema, types) {:7.2} µs", per(read));
-    println!("              JSON text to value                {:7.2} µs", per(json));
-    println!("              schema check and typed household  {:7.2} µs", per(validate_and_type));
     println!(
         "            plugin call alone                 {:7.2} µs, {} fuel/household",
         per(call),

@@ -1,0 +1,262 @@
+//! Hostile plugins and hostile input: every one fails only the households
+//! it touches, with a record that names plugin and cause, or is refused at
+//! load time with a clear message. The host never dies and every line is
+//! accounted for.
+
+use std::time::{Duration, Instant};
+
+use rulehost::batch::{self, BatchOptions};
+use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
+use rulehost_tests::{plugin, root, sample, write_registry};
+use serde_json::Value;
+
+/// Small budgets so that hostile households fail fast.
+fn limits() -> Limits {
+    Limits { fuel: 5_000_000, timeout: Duration::from_secs(5), memory_bytes: 16 << 20 }
+}
+
+fn single(package: &str, limits: Limits) -> Registry {
+    let engine = Engine::new(limits).unwrap_or_else(|e| panic!("{e}"));
+    let plugin = Plugin::load(&engine, &plugin(package)).unwrap_or_else(|e| panic!("{e}"));
+    let params = ParamFile::load(&root().join("plugins/baseline/params.toml")).unwrap_or_else(|e| panic!("{e}"));
+    Registry::single(Deployment::new(plugin, &params).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Evaluates three households in one worker: (records, seconds taken).
+fn evaluate(package: &str, limits: Limits) -> (Vec<Value>, f64) {
+    let registry = single(package, limits);
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let mut worker = Worker::new(&registry, &reader, None);
+    let input = sample(3, 11);
+    let started = Instant::now();
+    let records = (1u64..)
+        .zip(input.split(|&b| b == b'\n').filter(|l| !l.is_empty()))
+        .map(|(n, line)| {
+            let mut out = Vec::new();
+            worker.process(n, line, &mut out);
+            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    (records, started.elapsed().as_secs_f64())
+}
+
+/// Every household failed with `kind`, naming the plugin.
+fn assert_fails(package: &str, name: &str, kinds: &[&str]) -> Vec<Value> {
+    let (records, secs) = evaluate(package, limits());
+    assert!(secs < 30.0, "{package} took {secs} s");
+    for r in &records {
+        assert_eq!(r["status"], "plugin_error", "{package}: {r}");
+        assert_eq!(r["plugin"]["name"], name);
+        let kind = r["error"]["kind"].as_str().unwrap_or_default();
+        assert!(kinds.contains(&kind), "{package}: kind {kind}: {}", r["error"]);
+        assert!(r["household_id"].is_string(), "the record still names the household");
+    }
+    records
+}
+
+#[test]
+fn an_infinite_loop_runs_out_of_fuel() {
+    let records = assert_fails("test-loop", "loop", &["out_of_fuel"]);
+    assert!(records[0]["error"]["message"].as_str().unwrap_or_default().contains("fuel budget of 5000000"));
+}
+
+#[test]
+fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
+    let limits = Limits { fuel: u64::MAX / 2, timeout: Duration::from_millis(200), ..limits() };
+    let (records, secs) = evaluate("test-loop", limits);
+    assert!(secs < 10.0, "three households with a 200 ms deadline took {secs} s");
+    assert!(records.iter().all(|r| r["error"]["kind"] == "timeout"), "{records:?}");
+}
+
+#[test]
+fn unbounded_memory_growth_hits_the_memory_limit() {
+    let records = assert_fails("test-memory", "memory", &["memory_limit"]);
+    assert!(records[0]["error"]["message"].as_str().unwrap_or_default().contains("memory limit of 16777216 bytes"));
+}
+
+#[test]
+fn unbounded_recursion_overflows_the_stack_and_traps() {
+    let records = assert_fails("test-recursion", "recursion", &["trap"]);
+    let message = records[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("stack"), "{message}");
+}
+
+#[test]
+fn a_panic_traps_that_household_alone() {
+    assert_fails("test-panic", "panic", &["trap"]);
+}
+
+#[test]
+fn a_million_flags_is_refused() {
+    assert_fails("test-flood", "flood", &["bad_output", "memory_limit"]);
+}
+
+#[test]
+fn a_100_mb_reason_is_refused() {
+    assert_fails("test-bigreason", "bigreason", &["bad_output", "memory_limit"]);
+}
+
+#[test]
+fn a_slow_plugin_within_budget_gives_normal_results() {
+    let (slow, _) = evaluate("test-slow", Limits::default());
+    let (baseline, _) = evaluate("rulehost-baseline", Limits::default());
+    let strip = |mut r: Value| {
+        r["plugin"] = Value::Null;
+        r
+    };
+    assert!(slow.iter().all(|r| r["status"] == "ok"), "{slow:?}");
+    assert_eq!(slow.into_iter().map(strip).collect::<Vec<_>>(), baseline.into_iter().map(strip).collect::<Vec<_>>());
+}
+
+fn refused(component: &str) -> String {
+    let engine = Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let path = root().join("tests/fixtures/components").join(component);
+    Plugin::load(&engine, &path).err().map(|e| e.to_string()).unwrap_or_else(|| panic!("{component} was loaded"))
+}
+
+macro_rules! refused_import {
+    ($test:ident, $file:literal, $import:literal) => {
+        #[test]
+        fn $test() {
+            let err = refused($file);
+            assert!(err.contains(concat!("imports `", $import, "`, which is outside the rules world")), "{err}");
+        }
+    };
+}
+
+refused_import!(wasi_files_are_refused, "imports-wasi-filesystem.wat", "wasi:filesystem/preopens@0.2.0");
+refused_import!(wasi_environment_is_refused, "imports-wasi-cli-environment.wat", "wasi:cli/environment@0.2.0");
+refused_import!(wasi_clocks_are_refused, "imports-wasi-clocks.wat", "wasi:clocks/wall-clock@0.2.0");
+refused_import!(wasi_randomness_is_refused, "imports-wasi-random.wat", "wasi:random/random@0.2.0");
+refused_import!(wasi_sockets_are_refused, "imports-wasi-sockets.wat", "wasi:sockets/tcp@0.2.0");
+refused_import!(foreign_interfaces_are_refused, "imports-foreign-interface.wat", "evil:exfiltrate/upload@1.0.0");
+
+#[test]
+fn a_hostile_plugin_in_a_10000_household_batch_fails_only_its_own_households() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = write_registry(
+        dir.path(),
+        &[
+            ("baseline", "rulehost-baseline", &[]),
+            ("loop", "test-loop", &["500101"]),
+            ("memory", "test-memory", &["500229"]),
+        ],
+        true,
+    );
+    let engine = Engine::new(limits()).unwrap_or_else(|e| panic!("{e}"));
+    let registry = Registry::load(&engine, &path, None).unwrap_or_else(|e| panic!("{e}"));
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let input = sample(10_000, 99);
+    let mut out = Vec::new();
+    let started = Instant::now();
+    let report = batch::run(&registry, &reader, &mut input.as_slice(), &mut out, None, BatchOptions::default(), &())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secs = started.elapsed().as_secs_f64();
+    let records: Vec<Value> =
+        out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).filter_map(|l| serde_json::from_slice(l).ok()).collect();
+    assert_eq!(records.len(), 10_000, "one record per household");
+    let mut hostile = 0;
+    for r in &records {
+        match r["district_code"].as_str() {
+            Some("500101") => {
+                hostile += 1;
+                assert_eq!(
+                    (r["plugin"]["name"].as_str(), r["error"]["kind"].as_str()),
+                    (Some("loop"), Some("out_of_fuel"))
+                );
+            }
+            Some("500229") => {
+                hostile += 1;
+                assert_eq!(
+                    (r["plugin"]["name"].as_str(), r["error"]["kind"].as_str()),
+                    (Some("memory"), Some("memory_limit"))
+                );
+            }
+            _ => assert_eq!(r["status"], "ok", "{r}"),
+        }
+    }
+    assert!(hostile > 500, "the sample should give the hostile plugins work: {hostile}");
+    assert_eq!((report.lines, report.plugin_errors, report.ok), (10_000, hostile, 10_000 - hostile));
+    assert!(secs < 120.0, "bounded time: {secs} s");
+}
+
+/// Hostile input, line by line: each bad line gets a rejected record with
+/// its line number; nothing panics; the counts add up.
+#[test]
+fn hostile_input_lines_are_each_rejected_with_their_line_number() {
+    let registry = single("rulehost-baseline", Limits::default());
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let good = sample(1, 5);
+    let good = good.strip_suffix(b"\n").unwrap_or(&good).to_vec();
+    let text = String::from_utf8(good.clone()).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&good).unwrap_or_else(|e| panic!("{e}"));
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = v.clone();
+        f(&mut v);
+        v.to_string().into_bytes()
+    };
+    let duplicate_key = text.replacen("{", "{\"village\":\"a\",\"village\":\"b\",", 1).into_bytes();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("invalid JSON", b"{\"household_id\": ".to_vec(), "not_json"),
+        ("invalid UTF-8", vec![b'"', 0xC3, 0x28, b'"'], "not_utf8"),
+        ("10 MB line", [b"\"".as_slice(), &vec![b'a'; 10 << 20], b"\""].concat(), "line_too_long"),
+        ("nesting 100,000 deep", "[".repeat(100_000).into_bytes(), "not_json"),
+        (
+            "1e400",
+            text.replacen("\"previous_year_income\":", "\"previous_year_income\":1e400,\"x\":", 1).into_bytes(),
+            "not_json",
+        ),
+        ("duplicate keys", duplicate_key, "not_json"),
+        ("wrong type", with(&|v| v["food_clothing_secure"] = Value::from("yes")), "schema"),
+        (
+            "missing field",
+            with(&|v| {
+                v.as_object_mut().map(|o| o.remove("water"));
+            }),
+            "schema",
+        ),
+        ("extra field", with(&|v| v["phone"] = Value::from("123")), "schema"),
+        ("empty line", Vec::new(), "not_json"),
+        ("JSON but not an object", b"[1, 2, 3]".to_vec(), "schema"),
+    ];
+    let mut input = Vec::new();
+    // A byte-order mark and CRLF line ends are accepted.
+    input.extend_from_slice(b"\xEF\xBB\xBF");
+    input.extend_from_slice(&good);
+    input.extend_from_slice(b"\r\n");
+    for (_, line, _) in &cases {
+        input.extend_from_slice(line);
+        input.push(b'\n');
+    }
+    // A truncated last line, without its newline.
+    input.extend_from_slice(&good[..good.len() / 2]);
+    let mut out = Vec::new();
+    let options = BatchOptions { jobs: 2, max_line_bytes: 1 << 20, ..BatchOptions::default() };
+    let report = batch::run(&registry, &reader, &mut input.as_slice(), &mut out, None, options, &())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let records: Vec<Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert_eq!(records.len(), cases.len() + 2, "one record per line");
+    assert_eq!(records[0]["status"], "ok", "BOM and CRLF: {}", records[0]);
+    for (i, (what, _, kind)) in cases.iter().enumerate() {
+        let r = &records[i + 1];
+        assert_eq!(r["line"], (i + 2) as u64, "{what}");
+        assert_eq!(r["status"], "rejected", "{what}: {r}");
+        assert_eq!(r["error"]["kind"], *kind, "{what}: {}", r["error"]);
+    }
+    assert_eq!(
+        records.last().map(|r| r["error"]["kind"].clone()),
+        Some(Value::from("not_json")),
+        "truncated last line"
+    );
+    assert_eq!((report.lines, report.ok, report.rejected), (cases.len() as u64 + 2, 1, cases.len() as u64 + 1));
+
+    // An empty file: no records, nothing rejected.
+    let mut out = Vec::new();
+    let report = batch::run(&registry, &reader, &mut [].as_slice(), &mut out, None, BatchOptions::default(), &())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.lines, out.len()), (0, 0));
+}
