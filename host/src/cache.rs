@@ -75,7 +75,10 @@ fn store(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let io = |source| Error::Io { path: path.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per process and per call: threads may store the same plugin.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
