@@ -9,6 +9,7 @@ mod bindings;
 pub mod build;
 mod cache;
 pub mod cases;
+pub mod diff;
 mod engine;
 mod error;
 mod household;

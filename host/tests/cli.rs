@@ -38,6 +38,9 @@ fn every_command_has_help() {
         vec!["validate", "--help"],
         vec!["plugin", "inspect", "--help"],
         vec!["build", "--help"],
+        vec!["diff", "--help"],
+        vec!["test", "--help"],
+        vec!["new", "--help"],
     ] {
         let out = rulehost(&args);
         assert!(out.status.success(), "{args:?}");

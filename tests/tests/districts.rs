@@ -154,3 +154,52 @@ fn where_each_district_departs_from_the_baseline() {
         insta::assert_snapshot!(format!("departures_{dir}"), report);
     }
 }
+
+#[test]
+fn diff_reports_exactly_the_households_whose_outcomes_differ() {
+    let municipal = ParamFile::load(&root().join("plugins/baseline/params.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let chengkou_params = ParamFile::layered(vec![
+        municipal.clone(),
+        ParamFile::load(&root().join("plugins/chengkou/params.toml")).unwrap_or_else(|e| panic!("{e}")),
+    ]);
+    let single = |package: &str, params: &ParamFile| {
+        Registry::single(Deployment::new(load(package), params).unwrap_or_else(|e| panic!("{e}")))
+    };
+    let before = single("rulehost-baseline", &municipal);
+    let after = single("district-chengkou", &chengkou_params);
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let input = rulehost_tests::sample(3000, 21);
+    let lines = || input.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    let report = rulehost::diff::diff(&before, &after, &reader, lines(), None, 3, true);
+
+    // The direct way: two result files, compared line by line.
+    let results = |registry: &Registry| {
+        let mut out = Vec::new();
+        let options = rulehost::batch::BatchOptions { jobs: 2, ..Default::default() };
+        rulehost::batch::run(registry, &reader, &mut input.as_slice(), &mut out, None, options, &())
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice::<Value>(l).unwrap_or_else(|e| panic!("{e}")))
+            .collect::<Vec<_>>()
+    };
+    let key = |r: &Value| {
+        let mut k = outcome(r);
+        k.insert(format!("status {}", r["status"]));
+        k
+    };
+    let expected: Vec<String> = results(&before)
+        .iter()
+        .zip(results(&after).iter())
+        .filter(|(a, b)| key(a) != key(b))
+        .map(|(_, b)| b["household_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(expected.len() > 20, "城口's rules should change some outcomes: {}", expected.len());
+    assert_eq!(report.households, 3000);
+    assert_eq!(report.changed as usize, expected.len());
+    assert_eq!(report.changed_ids, expected);
+    assert!(report.totals.contains_key("+flag local.migrant_no_income"), "{:?}", report.totals);
+    assert!(report.totals.contains_key("+marginal"), "{:?}", report.totals);
+    let sampled = report.samples.values().flatten().all(|id| expected.contains(id));
+    assert!(sampled, "every sample id is a changed household");
+}

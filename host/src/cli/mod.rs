@@ -3,6 +3,7 @@
 
 mod batch;
 mod build;
+mod diff;
 mod eval;
 mod inspect;
 mod new;
@@ -44,6 +45,7 @@ enum Command {
     Eval(eval::Args),
     Batch(batch::Args),
     Test(test::Args),
+    Diff(diff::Args),
     Validate(validate::Args),
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -63,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Test(args) => test::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),
