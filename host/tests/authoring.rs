@@ -66,6 +66,10 @@ fn the_authoring_tutorial_runs_as_written() {
                 "{stdout}"
             );
         }
+        if block.contains("rulehost diff") {
+            assert!(stdout.contains("+flag local.illness_low_income"), "the impact report shows the change: {stdout}");
+            assert!(dir.path().join("impact.json").exists());
+        }
         if block.contains("rulehost eval --registry") {
             assert!(
                 stdout.contains("\"name\": \"fengjie-rules\""),
