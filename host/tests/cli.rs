@@ -39,6 +39,7 @@ fn every_command_has_help() {
         vec!["plugin", "inspect", "--help"],
         vec!["build", "--help"],
         vec!["diff", "--help"],
+        vec!["explain", "--help"],
         vec!["test", "--help"],
         vec!["new", "--help"],
     ] {
@@ -239,4 +240,21 @@ fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_rerun_matches() {
     assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 20_000);
     assert!(a == b, "the rerun after a kill equals an uninterrupted run");
     assert!(!partial.exists());
+}
+
+#[test]
+fn explain_shows_a_marginal_households_income_the_line_and_the_parameter_set() {
+    let out = rulehost(&[
+        "explain",
+        "--registry",
+        "rulehost.toml",
+        "tests/fixtures/households/02-below-monitoring-line.json",
+    ]);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
+    assert!(report.contains("人均纯收入 per-capita income  6899.99 元"), "{report}");
+    assert!(report.contains("marginal: 一般农户人均纯收入 6899.99 元，低于监测收入线 6900 元"), "{report}");
+    assert!(report.contains("参数 parameters in force: set valid from 2023-01-01"), "{report}");
+    assert!(report.contains("  monitoring_income_line = 6900"), "{report}");
+    assert!(report.contains("✔ eligible     medical_tilt"), "{report}");
 }

@@ -5,6 +5,7 @@ mod batch;
 mod build;
 mod diff;
 mod eval;
+mod explain;
 mod inspect;
 mod new;
 mod sample;
@@ -46,6 +47,7 @@ enum Command {
     Batch(batch::Args),
     Test(test::Args),
     Diff(diff::Args),
+    Explain(explain::Args),
     Validate(validate::Args),
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(args) => batch::run(args),
         Command::Test(args) => test::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),
