@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use rulehost::diff::diff;
 use rulehost::sdk::Date;
-use rulehost::{CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry};
+use rulehost::{Engine, HouseholdReader, Limits, Registry};
 
 /// Compare two rule sets over the same households.
 ///
@@ -46,16 +46,10 @@ pub struct Args {
 
 fn rules(engine: &Engine, path: &Path, params: &[PathBuf]) -> anyhow::Result<Registry> {
     if path.extension().is_some_and(|e| e == "toml") {
-        let cache = CompileCache::default_dir().map(CompileCache::new);
-        return Registry::load(engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()));
-    }
-    let plugin = Plugin::load(engine, path)?;
-    let params = if params.is_empty() {
-        ParamFile::parse(super::eval::BASELINE_PARAMS, "(built-in baseline parameters)")?
+        super::rules::registry(engine, path)
     } else {
-        ParamFile::layered(params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
-    };
-    Ok(Registry::single(Deployment::new(plugin, &params)?))
+        super::rules::plugin(engine, path, params)
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -7,12 +7,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use rulehost::sdk::Date;
-use rulehost::{
-    CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Status, Worker,
-};
-
-/// The municipal baseline parameters, used when `--params` is not given.
-pub const BASELINE_PARAMS: &str = include_str!("../../../plugins/baseline/params.toml");
+use rulehost::{Engine, HouseholdReader, Limits, Status, Worker};
 
 /// Evaluate one household and print its evaluation record as JSON.
 ///
@@ -44,22 +39,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
-    let registry = match (&args.registry, &args.plugin) {
-        (Some(path), _) => {
-            let cache = CompileCache::default_dir().map(CompileCache::new);
-            Registry::load(&engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()))?
-        }
-        (None, Some(plugin)) => {
-            let plugin = Plugin::load(&engine, plugin)?;
-            let params = if args.params.is_empty() {
-                ParamFile::parse(BASELINE_PARAMS, "(built-in baseline parameters)")?
-            } else {
-                ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
-            };
-            Registry::single(Deployment::new(plugin, &params)?)
-        }
-        (None, None) => anyhow::bail!("give `--plugin` or `--registry`"),
-    };
+    let registry = super::rules::either(&engine, args.registry.as_deref(), args.plugin.as_deref(), &args.params)?;
     let reader = HouseholdReader::new()?;
     let input = super::read_input(&args.household)?;
     let mut worker = Worker::new(&registry, &reader, args.as_of).pretty(!args.compact);

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rulehost::sdk::Date;
-use rulehost::{CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
+use rulehost::{Engine, HouseholdReader, Limits, Worker};
 use serde_json::Value;
 
 /// Explain one household's evaluation: every flag and decision with its
@@ -35,21 +35,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
-    let registry = match (&args.registry, &args.plugin) {
-        (Some(path), _) => {
-            let cache = CompileCache::default_dir().map(CompileCache::new);
-            Registry::load(&engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()))?
-        }
-        (None, Some(plugin)) => {
-            let params = if args.params.is_empty() {
-                ParamFile::parse(super::eval::BASELINE_PARAMS, "(built-in baseline parameters)")?
-            } else {
-                ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
-            };
-            Registry::single(Deployment::new(Plugin::load(&engine, plugin)?, &params)?)
-        }
-        (None, None) => anyhow::bail!("give `--plugin` or `--registry`"),
-    };
+    let registry = super::rules::either(&engine, args.registry.as_deref(), args.plugin.as_deref(), &args.params)?;
     let reader = HouseholdReader::new()?;
     let input = super::read_input(&args.household)?;
     let mut out = Vec::new();

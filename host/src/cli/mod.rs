@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod inspect;
 mod new;
+mod rules;
 mod sample;
 mod summary_table;
 mod test;

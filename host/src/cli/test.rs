@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rulehost::cases::CaseFile;
-use rulehost::{Engine, Limits, ParamFile, Plugin};
+use rulehost::{Engine, Limits, Plugin};
 
 /// Run a plugin against a YAML file of test cases.
 ///
@@ -31,12 +31,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
     let plugin = Plugin::load(&engine, &args.plugin)?;
     let file = CaseFile::load(&args.cases)?;
-    let params = if !args.params.is_empty() {
-        ParamFile::layered(args.params.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?)
-    } else if let Some(params) = file.params()? {
-        params
-    } else {
-        ParamFile::parse(super::eval::BASELINE_PARAMS, "(built-in baseline parameters)")?
+    let params = match file.params()? {
+        Some(own) if args.params.is_empty() => own,
+        _ => super::rules::params(&args.params)?,
     };
     let verdicts = file.run(plugin, &params)?;
     let failed = verdicts.iter().filter(|v| !v.problems.is_empty()).count();
