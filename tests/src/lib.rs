@@ -77,3 +77,19 @@ pub fn sample(n: u64, seed: u64) -> Vec<u8> {
     rulehost::sample::write_sample(n, seed, &mut out).unwrap_or_else(|e| panic!("{e}"));
     out
 }
+
+/// Every fixture household of `tests/fixtures/households` through
+/// `registry`: (file stem, record).
+pub fn fixture_records(registry: &rulehost::Registry) -> Vec<(String, serde_json::Value)> {
+    let reader = rulehost::HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let mut worker = rulehost::Worker::new(registry, &reader, None);
+    fixtures("households")
+        .into_iter()
+        .map(|(name, text)| {
+            let mut out = Vec::new();
+            worker.process(1, text.as_bytes(), &mut out);
+            let record = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, record)
+        })
+        .collect()
+}

@@ -3,8 +3,8 @@
 //! written from the brief independently of the Rust rules) and snapshotted
 //! in full, reasons included.
 
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
-use rulehost_tests::{fixtures, plugin, root};
+use rulehost::{Deployment, Engine, Limits, ParamFile, Plugin, Registry};
+use rulehost_tests::{fixture_records, plugin, root};
 use serde_json::Value;
 
 fn registry() -> Registry {
@@ -16,18 +16,7 @@ fn registry() -> Registry {
 
 /// Runs every fixture through the baseline: (name, record).
 fn records() -> Vec<(String, Value)> {
-    let registry = registry();
-    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut worker = Worker::new(&registry, &reader, None);
-    fixtures("households")
-        .into_iter()
-        .map(|(name, text)| {
-            let mut out = Vec::new();
-            worker.process(1, text.as_bytes(), &mut out);
-            let record: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, record)
-        })
-        .collect()
+    fixture_records(&registry())
 }
 
 fn strs(v: &Value) -> Vec<&str> {

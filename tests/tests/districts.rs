@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use rulehost::cases::CaseFile;
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
-use rulehost_tests::{fixtures, plugin, root, write_registry};
+use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry};
+use rulehost_tests::{fixture_records, plugin, root, write_registry};
 use serde_json::Value;
 
 const DISTRICTS: [(&str, &str); 3] =
@@ -111,14 +111,9 @@ fn outcome(record: &Value) -> BTreeSet<String> {
 
 fn outcomes(plugin: Plugin, params: &ParamFile) -> Vec<(String, BTreeSet<String>)> {
     let registry = Registry::single(Deployment::new(plugin, params).unwrap_or_else(|e| panic!("{e}")));
-    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut worker = Worker::new(&registry, &reader, None);
-    fixtures("households")
+    fixture_records(&registry)
         .into_iter()
-        .map(|(name, text)| {
-            let mut out = Vec::new();
-            worker.process(1, text.as_bytes(), &mut out);
-            let record: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
+        .map(|(name, record)| {
             assert_eq!(record["status"], "ok", "{name}");
             (name, outcome(&record))
         })
