@@ -40,6 +40,7 @@ fn every_command_has_help() {
         vec!["build", "--help"],
         vec!["diff", "--help"],
         vec!["explain", "--help"],
+        vec!["report", "--help"],
         vec!["test", "--help"],
         vec!["new", "--help"],
     ] {

@@ -15,7 +15,8 @@ use rulehost::{Engine, HouseholdReader, Limits, Registry};
 /// Reports the households whose monitoring category, flags or eligible
 /// programmes change: counts per kind of change (`+marginal`, `-dibao`,
 /// `+flag local.x`) and per district, the change in total dibao amounts,
-/// and sample household ids for each kind.
+/// and sample household ids for each kind. `--json` and `--html` write the
+/// same report as a file and as a page with charts.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The current rules: a plugin (`.wasm`) or a registry (`.toml`).
@@ -39,6 +40,9 @@ pub struct Args {
     /// Write the report as JSON here as well.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the report as a self-contained HTML page (charts, sample ids) here as well.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Sample household ids to show for each kind of change.
     #[arg(long, value_name = "N", default_value_t = 5)]
     samples: usize,
@@ -67,8 +71,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = diff(&before, &after, &reader, lines, args.as_of, args.samples, false);
     print!("{}", report.render());
     if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
-            .with_context(|| format!("writing `{}`", path.display()))?;
+        super::write_whole(path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())?;
+    }
+    if let Some(path) = &args.html {
+        let label = |p: &Path, params: &[PathBuf]| {
+            let params: Vec<String> = params.iter().map(|p| p.display().to_string()).collect();
+            if params.is_empty() {
+                p.display().to_string()
+            } else {
+                format!("{} with {}", p.display(), params.join(" + "))
+            }
+        };
+        let html = rulehost::report::diff_page(
+            &report,
+            &label(&args.before, &args.before_params),
+            &label(&args.after, &args.after_params),
+        );
+        super::write_whole(path, html.as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod inspect;
 mod new;
+mod report;
 mod rules;
 mod sample;
 mod summary_table;
@@ -49,6 +50,7 @@ enum Command {
     Test(test::Args),
     Diff(diff::Args),
     Explain(explain::Args),
+    Report(report::Args),
     Validate(validate::Args),
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -70,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Test(args) => test::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Report(args) => report::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::run(args),
         Command::Build(args) => build::run(args),
@@ -94,6 +97,15 @@ pub fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     } else {
         std::fs::read(path).with_context(|| format!("reading `{}`", path.display()))
     }
+}
+
+/// Writes a whole file or nothing: to `FILE.partial`, then renamed.
+pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, bytes).with_context(|| format!("writing `{}`", path.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("writing `{}`", path.display()))
 }
 
 pub fn exit(ok: bool) -> ExitCode {
