@@ -22,13 +22,58 @@ pub struct Limits {
     pub timeout: Duration,
     /// Linear memory a plugin instance may grow to.
     pub memory_bytes: usize,
+    /// Bytes of text (reasons, codes, levels) one evaluation may return.
+    pub output_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        // The baseline needs about 1e5 fuel and well under 2 MiB: the
-        // defaults leave two orders of magnitude of headroom.
-        Limits { fuel: 50_000_000, timeout: Duration::from_secs(2), memory_bytes: 64 << 20 }
+        // The baseline needs about 1e5 fuel, well under 2 MiB and about
+        // 2 KB of reasons: the defaults leave ample headroom.
+        Limits { fuel: 50_000_000, timeout: Duration::from_secs(2), memory_bytes: 64 << 20, output_bytes: 64 << 10 }
+    }
+}
+
+/// The range each budget may be set to, wherever it is set (command line
+/// or registry): a budget outside it is refused, not clamped.
+pub mod bounds {
+    use std::ops::RangeInclusive;
+    pub const FUEL: RangeInclusive<u64> = 10_000..=100_000_000_000;
+    pub const TIMEOUT_MS: RangeInclusive<u64> = 10..=60_000;
+    pub const MEMORY_MIB: RangeInclusive<u64> = 1..=1024;
+    pub const OUTPUT_KIB: RangeInclusive<u64> = 1..=1024;
+}
+
+impl Limits {
+    /// Builds limits from the units people write (ms, MiB, KiB), refusing
+    /// any outside `bounds`; the error names the setting and its range.
+    pub fn checked(
+        fuel: u64,
+        timeout_ms: u64,
+        memory_mib: u64,
+        output_kib: u64,
+    ) -> std::result::Result<Limits, String> {
+        let check = |name: &str, value: u64, range: std::ops::RangeInclusive<u64>| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(format!("`{name}` = {value} is outside {}..={}", range.start(), range.end()))
+            }
+        };
+        Ok(Limits {
+            fuel: check("fuel", fuel, bounds::FUEL)?,
+            timeout: Duration::from_millis(check("timeout_ms", timeout_ms, bounds::TIMEOUT_MS)?),
+            memory_bytes: usize::try_from(check("memory_mib", memory_mib, bounds::MEMORY_MIB)? << 20)
+                .unwrap_or(usize::MAX),
+            output_bytes: usize::try_from(check("output_kib", output_kib, bounds::OUTPUT_KIB)? << 10)
+                .unwrap_or(usize::MAX),
+        })
+    }
+
+    /// Epoch ticks that make up the wall-clock budget.
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        let ticks = self.timeout.as_millis() / EPOCH_TICK.as_millis();
+        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
     }
 }
 
@@ -65,20 +110,15 @@ impl Engine {
         Ok(Engine { wasmtime, limits, _ticker: ticker })
     }
 
+    /// The default budgets, for plugins that set none of their own.
     pub fn limits(&self) -> Limits {
         self.limits
     }
 
-    /// Epoch ticks that make up the wall-clock budget.
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self.limits.timeout.as_millis() / EPOCH_TICK.as_millis();
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
-    }
-
-    /// A store with every budget but fuel and the deadline, which are set
-    /// before each call.
-    pub(crate) fn store(&self) -> Store<StoreState> {
-        let mut store = Store::new(&self.wasmtime, StoreState::new(self.limits.memory_bytes));
+    /// A store with the memory budget `memory_bytes`; fuel and the deadline
+    /// are set before each call.
+    pub(crate) fn store(&self, memory_bytes: usize) -> Store<StoreState> {
+        let mut store = Store::new(&self.wasmtime, StoreState::new(memory_bytes));
         store.limiter(|s| s);
         store
     }
@@ -86,15 +126,18 @@ impl Engine {
 
 /// Slots for every instance that can be alive at once: per worker thread,
 /// one per plugin plus a fresh one for the state check, with ample margin.
-/// Linear memories are capped at the memory limit.
+/// Slots are sized for the largest memory budget any plugin may have (the
+/// address space is reserved, not committed); each store's limiter holds
+/// its plugin to its own budget.
 fn pooling(limits: &Limits) -> PoolingAllocationConfig {
     const SLOTS: u32 = 1000;
+    let ceiling = usize::try_from(bounds::MEMORY_MIB.end() << 20).unwrap_or(usize::MAX);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(SLOTS)
         .total_core_instances(SLOTS)
         .total_memories(SLOTS)
         .total_tables(SLOTS)
-        .max_memory_size(limits.memory_bytes);
+        .max_memory_size(ceiling.max(limits.memory_bytes));
     pool
 }
 

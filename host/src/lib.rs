@@ -27,7 +27,7 @@ mod strict_json;
 mod summary;
 
 pub use cache::CompileCache;
-pub use engine::{Engine, Limits};
+pub use engine::{Engine, Limits, bounds};
 pub use error::{Error, Result};
 pub use household::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, compile_schema};
 pub use outcome::{Failure, FailureKind, Status};

@@ -152,7 +152,8 @@ impl<'r> Worker<'r> {
                 evaluator.evaluate(&parsed.household, &params.values, as_of)
             }
         };
-        let result = result.and_then(|e| check_output(&e, parsed.member_ids.len()).map(|()| e));
+        let output_bytes = deployment.plugin.limits().output_bytes;
+        let result = result.and_then(|e| check_output(&e, parsed.member_ids.len(), output_bytes).map(|()| e));
         if self.fresh_each {
             self.evaluators[index] = None;
         }

@@ -11,7 +11,7 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
 use crate::cache::CompileCache;
-use crate::engine::{Engine, StoreState};
+use crate::engine::{Engine, Limits, StoreState};
 use crate::error::{Error, Result};
 use crate::outcome::{Failure, FailureKind};
 
@@ -29,6 +29,7 @@ pub struct PluginRef {
 /// A verified, compiled plugin ready to instantiate.
 pub struct Plugin {
     engine: Engine,
+    limits: Limits,
     pre: RulesPre<StoreState>,
     info: PluginInfo,
     identity: PluginRef,
@@ -98,6 +99,7 @@ impl Plugin {
             .map_err(|e| Error::NotRulesWorld { path: label.to_owned(), reason: format!("{e:#}") })?;
         let mut plugin = Plugin {
             engine: engine.clone(),
+            limits: engine.limits(),
             pre,
             info: PluginInfo {
                 name: String::new(),
@@ -133,11 +135,21 @@ impl Plugin {
     }
 
     fn new_store(&self) -> Store<StoreState> {
-        let mut store = self.engine.store();
+        let mut store = self.engine.store(self.limits.memory_bytes);
         // Fuel and deadline for start-up work; each evaluation resets them.
-        store.set_fuel(self.engine.limits.fuel).ok();
-        store.set_epoch_deadline(self.engine.deadline_ticks());
+        store.set_fuel(self.limits.fuel).ok();
+        store.set_epoch_deadline(self.limits.deadline_ticks());
         store
+    }
+
+    /// The budgets each household gets in this plugin.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Gives this plugin its own budgets (a registry entry's `limits`).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
     }
 
     pub fn info(&self) -> &PluginInfo {
@@ -206,15 +218,15 @@ impl<'p> Evaluator<'p> {
 
     /// Fuel the last evaluation consumed.
     pub fn fuel_used(&self) -> u64 {
-        self.plugin.engine.limits.fuel.saturating_sub(self.store.get_fuel().unwrap_or(0))
+        self.plugin.limits.fuel.saturating_sub(self.store.get_fuel().unwrap_or(0))
     }
 
     /// Evaluates one household with fresh fuel and a fresh deadline.
     pub fn evaluate(&mut self, household: &Household, params: &[f64], as_of: Date) -> Result<Evaluation, Failure> {
-        let engine = &self.plugin.engine;
+        let limits = self.plugin.limits;
         // Setting fuel cannot fail on an engine configured to consume fuel.
-        self.store.set_fuel(engine.limits.fuel).ok();
-        self.store.set_epoch_deadline(engine.deadline_ticks());
+        self.store.set_fuel(limits.fuel).ok();
+        self.store.set_epoch_deadline(limits.deadline_ticks());
         let rules = match &self.rules {
             Some(rules) => rules,
             None => {
@@ -242,7 +254,7 @@ impl<'p> Evaluator<'p> {
             _ if self.store.data().memory_refused => FailureKind::MemoryLimit,
             _ => FailureKind::Trap,
         };
-        let limits = self.plugin.engine.limits;
+        let limits = self.plugin.limits;
         let message = match kind {
             FailureKind::OutOfFuel => format!("plugin used up its fuel budget of {} units", limits.fuel),
             FailureKind::Timeout => format!("plugin ran past its time limit of {:?}", limits.timeout),

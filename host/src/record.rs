@@ -70,8 +70,9 @@ pub const MAX_TEXT: usize = 4096;
 pub const MAX_ITEMS: usize = 256;
 
 /// Refuses output that cannot be a truthful record: member indices out of
-/// range, codes that are not stable ASCII, oversized text, bad amounts.
-pub fn check_output(e: &Evaluation, members: usize) -> Result<(), Failure> {
+/// range, codes that are not stable ASCII, oversized text (any one text
+/// over `MAX_TEXT`, or all of it over `output_bytes`), bad amounts.
+pub fn check_output(e: &Evaluation, members: usize, output_bytes: usize) -> Result<(), Failure> {
     let bad = |message: String| Err(Failure::new(FailureKind::BadOutput, message));
     if e.flags.len() > MAX_ITEMS || e.decisions.len() > MAX_ITEMS {
         return bad(format!(
@@ -93,10 +94,13 @@ pub fn check_output(e: &Evaluation, members: usize) -> Result<(), Failure> {
         .chain(e.decisions.iter().map(|d| d.reason.as_str()))
         .chain(e.decisions.iter().filter_map(|d| d.level.as_deref()))
         .chain(e.monitoring_reason.as_deref());
-    for text in texts {
-        if text.len() > MAX_TEXT {
-            return bad(format!("plugin returned a reason of {} bytes; at most {MAX_TEXT} are allowed", text.len()));
-        }
+    let codes = e.flags.iter().map(|f| f.code.len()).chain(e.decisions.iter().map(|d| d.program.len()));
+    let total = texts.clone().map(str::len).chain(codes).sum::<usize>();
+    if total > output_bytes {
+        return bad(format!("plugin returned {total} bytes of text; its output limit is {output_bytes} bytes"));
+    }
+    if let Some(text) = texts.into_iter().find(|t| t.len() > MAX_TEXT) {
+        return bad(format!("plugin returned a reason of {} bytes; at most {MAX_TEXT} are allowed", text.len()));
     }
     let indices = e.flags.iter().flat_map(|f| &f.members).chain(e.decisions.iter().flat_map(|d| &d.members));
     for &i in indices {

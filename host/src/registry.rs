@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::cache::CompileCache;
-use crate::engine::Engine;
+use crate::engine::{Engine, Limits};
 use crate::error::{Error, Result};
 use crate::params::{ParamFile, ParamTable};
 use crate::plugin::{Plugin, sha256_hex};
@@ -63,6 +63,32 @@ struct PluginEntry {
     /// District codes this plugin serves.
     #[serde(default)]
     districts: Vec<String>,
+    /// This plugin's budgets; each one left out is the host's default.
+    #[serde(default)]
+    limits: LimitsEntry,
+}
+
+/// `[plugins.NAME.limits]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsEntry {
+    fuel: Option<u64>,
+    timeout_ms: Option<u64>,
+    memory_mib: Option<u64>,
+    output_kib: Option<u64>,
+}
+
+impl LimitsEntry {
+    /// The budgets, each given value checked against `engine::bounds`.
+    fn resolve(&self, defaults: Limits) -> std::result::Result<Limits, String> {
+        let ms = u64::try_from(defaults.timeout.as_millis()).unwrap_or(u64::MAX);
+        Limits::checked(
+            self.fuel.unwrap_or(defaults.fuel),
+            self.timeout_ms.unwrap_or(ms),
+            self.memory_mib.unwrap_or(defaults.memory_bytes as u64 >> 20),
+            self.output_kib.unwrap_or(defaults.output_bytes as u64 >> 10),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,7 +162,10 @@ impl Registry {
                     actual,
                 });
             }
-            let plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache)?;
+            let limits =
+                entry.limits.resolve(engine.limits()).map_err(|e| bad(format!("plugin `{name}`: limits: {e}")))?;
+            let mut plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache)?;
+            plugin.set_limits(limits);
             check_districts(name, &plugin, entry, file.default.as_deref() == Some(name.as_str())).map_err(bad)?;
             let mut layers = Vec::new();
             for path in entry.params.paths() {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// Small budgets so that hostile households fail fast.
 fn limits() -> Limits {
-    Limits { fuel: 5_000_000, timeout: Duration::from_secs(5), memory_bytes: 16 << 20 }
+    Limits { fuel: 5_000_000, timeout: Duration::from_secs(5), memory_bytes: 16 << 20, ..Limits::default() }
 }
 
 fn single(package: &str, limits: Limits) -> Registry {
@@ -259,4 +259,100 @@ fn hostile_input_lines_are_each_rejected_with_their_line_number() {
     let report = batch::run(&registry, &reader, &mut [].as_slice(), &mut out, None, BatchOptions::default(), &())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((report.lines, out.len()), (0, 0));
+}
+
+/// `[plugins.NAME.limits]`: each plugin's own budgets, with the command
+/// line's as defaults.
+#[test]
+fn each_plugin_gets_the_budgets_its_registry_entry_sets() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = write_registry(
+        dir.path(),
+        &[
+            ("baseline", "rulehost-baseline", &[]),
+            ("loop", "test-loop", &["500101"]),
+            ("memory", "test-memory", &["500229"]),
+            ("wordy", "test-echo", &["500230"]),
+            ("clock", "test-loop", &["500231"]),
+        ],
+        true,
+    );
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str(
+        "\n[plugins.loop.limits]\nfuel = 100_000\n\
+         \n[plugins.memory.limits]\nmemory_mib = 4\n\
+         \n[plugins.wordy.limits]\noutput_kib = 1\n\
+         \n[plugins.clock.limits]\nfuel = 100_000_000_000\ntimeout_ms = 50\n",
+    );
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    // The command-line defaults are generous; the registry tightens them.
+    let engine = Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let registry = Registry::load(&engine, &path, None).unwrap_or_else(|e| panic!("{e}"));
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let input = sample(1500, 3);
+    let mut out = Vec::new();
+    let report = batch::run(&registry, &reader, &mut input.as_slice(), &mut out, None, BatchOptions::default(), &())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = std::collections::BTreeMap::new();
+    for line in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let r: Value = serde_json::from_slice(line).unwrap_or_else(|e| panic!("{e}"));
+        if r["district_code"] == "500230" && r["status"] == "ok" {
+            // The echo plugin returns the household as its reason: small
+            // households fit under the 1 KiB output limit.
+            let len = |v: &Value| v.as_str().map_or(0, str::len);
+            let items =
+                r["flags"].as_array().into_iter().flatten().chain(r["decisions"].as_array().into_iter().flatten());
+            let text: usize = len(&r["monitoring_reason"])
+                + items
+                    .map(|i| len(&i["reason"]) + len(&i["code"]) + len(&i["program"]) + len(&i["level"]))
+                    .sum::<usize>();
+            assert!(text <= 1024, "{text} bytes of text passed the 1 KiB limit: {r}");
+            continue;
+        }
+        let expected = match r["district_code"].as_str() {
+            Some("500101") => Some(("loop", "out_of_fuel", "fuel budget of 100000 units")),
+            Some("500229") => Some(("memory", "memory_limit", "memory limit of 4194304 bytes")),
+            // The records name the plugin by its own name, not the entry's.
+            Some("500230") => Some(("echo", "bad_output", "its output limit is 1024 bytes")),
+            Some("500231") => Some(("loop", "timeout", "time limit of 50ms")),
+            _ => None,
+        };
+        match expected {
+            Some((name, kind, message)) => {
+                assert_eq!(
+                    (r["plugin"]["name"].as_str(), r["error"]["kind"].as_str()),
+                    (Some(name), Some(kind)),
+                    "{r}"
+                );
+                let text = r["error"]["message"].as_str().unwrap_or_default();
+                assert!(text.contains(message), "{text}");
+                *seen.entry(kind).or_insert(0) += 1;
+            }
+            None => assert_eq!(r["status"], "ok", "{r}"),
+        }
+    }
+    assert_eq!(seen.len(), 4, "every limited plugin had households: {seen:?}");
+    assert_eq!(report.lines, 1500);
+    assert_eq!(report.plugin_errors, seen.values().sum::<u64>());
+}
+
+#[test]
+fn budgets_out_of_range_or_misspelt_are_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let base = std::fs::read_to_string(&path).unwrap_or_default();
+    let engine = Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    for (limits, expected) in [
+        ("fuel = 5", "plugin `baseline`: limits: `fuel` = 5 is outside 10000..=100000000000"),
+        ("timeout_ms = 0", "`timeout_ms` = 0 is outside 10..=60000"),
+        ("memory_mib = 4096", "`memory_mib` = 4096 is outside 1..=1024"),
+        ("output_kib = 0", "`output_kib` = 0 is outside 1..=1024"),
+        ("cpu = 1", "unknown field `cpu`"),
+        ("fuel = -1", "invalid value"),
+    ] {
+        std::fs::write(&path, format!("{base}\n[plugins.baseline.limits]\n{limits}\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = Registry::load(&engine, &path, None).map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(expected), "{limits}: {err}");
+    }
 }
