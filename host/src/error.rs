@@ -49,8 +49,8 @@ pub enum Error {
     #[error("test cases `{path}`: {reason}")]
     Cases { path: String, reason: String },
 
-    #[error("the schema `{name}` does not compile: {reason}")]
-    Schema { name: &'static str, reason: String },
+    #[error(transparent)]
+    Schema(#[from] rulehost_input::SchemaError),
 
     #[error("wasmtime: {0}")]
     Engine(String),

@@ -95,21 +95,7 @@ impl<'r> Worker<'r> {
     /// Processes input line `line` (1-based), appending exactly one JSON
     /// record and a newline to `out`.
     pub fn process(&mut self, line: u64, bytes: &[u8], out: &mut Vec<u8>) -> LineOutcome {
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            let failure = Failure::new(FailureKind::NotJson, "empty line: expected one household as JSON");
-            return self.write_failed(line, None, &failure, out);
-        }
-        let parsed = std::str::from_utf8(bytes)
-            .map_err(|e| {
-                Failure::new(
-                    FailureKind::NotUtf8,
-                    format!("not valid UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
-                )
-            })
-            .and_then(|text| self.reader.read(text));
-        match parsed {
+        match self.reader.read_line(bytes) {
             Ok(parsed) => self.evaluate(line, &parsed, out),
             Err(failure) => self.write_failed(line, None, &failure, out),
         }

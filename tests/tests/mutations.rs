@@ -1,8 +1,9 @@
-//! A stable-toolchain stand-in for fuzzing the input path: thousands of
-//! deterministic mutations of real households (bit flips, truncations,
-//! insertions, duplicated and deleted spans) go through the reader. None
-//! may panic, and every one is either a household or a failure with a kind
-//! and a message.
+//! The fuzz target's properties on every `cargo test`, without a fuzzer:
+//! thousands of deterministic mutations of real households (bit flips,
+//! truncations, insertions, duplicated and deleted spans) go through
+//! `rulehost_input::check_line`, the same check `fuzz/` runs. None may
+//! panic, and every one is either a household or a rejection with a
+//! message, with both schema validators agreeing.
 
 use rulehost::HouseholdReader;
 use rulehost_tests::sample;
@@ -60,6 +61,7 @@ fn mutated_households_never_panic_and_always_get_a_kind() {
     for _ in 0..20_000 {
         let line = lines[rng.below(lines.len())];
         let mutated = mutate(&mut rng, line);
+        rulehost_input::check_line(&reader, &mutated);
         let result = std::str::from_utf8(&mutated).map(|text| reader.read(text));
         match result {
             Ok(Ok(parsed)) => {

@@ -7,7 +7,6 @@ use rulehost_sdk::{PovertyStatus, Relation, RigidExpenditure, Sex, Water};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
 use crate::outcome::{Failure, FailureKind};
 
 /// The household contract, embedded: one source of truth with `schemas/`.
@@ -32,6 +31,17 @@ pub struct Parsed {
 #[jsonschema::validator(path = "../schemas/household.schema.json", draft = Draft202012, validate_formats = true, methods = { is_valid = true, validate = false, iter_errors = false })]
 struct HouseholdSchema;
 
+/// A line without its trailing `\r` and leading byte-order mark.
+pub(crate) fn trim_line(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The fast (compile-time) schema check alone.
+pub fn matches_schema(value: &Value) -> bool {
+    HouseholdSchema::is_valid(value)
+}
+
 /// Checks households against the schema; compiled once, shared by threads.
 pub struct HouseholdReader {
     validator: jsonschema::Validator,
@@ -44,8 +54,25 @@ impl std::fmt::Debug for HouseholdReader {
 }
 
 impl HouseholdReader {
-    pub fn new() -> Result<HouseholdReader> {
+    pub fn new() -> Result<HouseholdReader, SchemaError> {
         Ok(HouseholdReader { validator: compile_schema("household", HOUSEHOLD_SCHEMA)? })
+    }
+
+    /// Reads one line of a JSON Lines file, as bytes without its `\n`: a
+    /// trailing `\r` and a leading byte-order mark are allowed; an empty
+    /// line or one that is not UTF-8 is refused.
+    pub fn read_line(&self, bytes: &[u8]) -> Result<Parsed, Failure> {
+        let bytes = trim_line(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Failure::new(FailureKind::NotJson, "empty line: expected one household as JSON"));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Failure::new(
+                FailureKind::NotUtf8,
+                format!("not valid UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
+            )
+        })?;
+        self.read(text)
     }
 
     /// Parses and checks one line of JSON text.
@@ -57,7 +84,7 @@ impl HouseholdReader {
 
     /// Checks an already parsed value.
     pub fn read_value(&self, value: &Value) -> Result<Parsed, Failure> {
-        if !HouseholdSchema::is_valid(value) {
+        if !matches_schema(value) {
             return Err(self.schema_failure(value));
         }
         let doc = HouseholdDoc::deserialize(value)
@@ -96,14 +123,29 @@ fn describe(e: &jsonschema::ValidationError<'_>) -> String {
     format!("`{at}` breaks schema rule `{}`: {e}", e.kind().keyword())
 }
 
+/// An embedded schema that does not compile (a build defect, not bad input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the schema `{}` does not compile: {}", self.name, self.reason)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
 /// Compiles an embedded JSON Schema (draft 2020-12, formats checked).
-pub fn compile_schema(name: &'static str, text: &str) -> Result<jsonschema::Validator> {
-    let schema: Value = serde_json::from_str(text).map_err(|e| Error::Schema { name, reason: e.to_string() })?;
+pub fn compile_schema(name: &'static str, text: &str) -> Result<jsonschema::Validator, SchemaError> {
+    let schema: Value = serde_json::from_str(text).map_err(|e| SchemaError { name, reason: e.to_string() })?;
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .build(&schema)
-        .map_err(|e| Error::Schema { name, reason: e.to_string() })
+        .map_err(|e| SchemaError { name, reason: e.to_string() })
 }
 
 #[derive(Deserialize)]
