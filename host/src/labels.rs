@@ -69,23 +69,7 @@ mod tests {
 
     #[test]
     fn every_failure_kind_has_a_label() {
-        use crate::outcome::FailureKind::*;
-        for kind in [
-            NotUtf8,
-            NotJson,
-            Schema,
-            InvalidHousehold,
-            UnknownDistrict,
-            DuplicateHouseholdId,
-            LineTooLong,
-            NoParameters,
-            Trap,
-            OutOfFuel,
-            Timeout,
-            MemoryLimit,
-            BadOutput,
-            Declined,
-        ] {
+        for kind in crate::FailureKind::ALL {
             let code = serde_json::to_value(kind).unwrap();
             let code = code.as_str().unwrap();
             assert!(failure(code).is_some(), "no label for `{code}`");

@@ -23,6 +23,26 @@ pub enum FailureKind {
     Declined,
 }
 
+impl FailureKind {
+    /// Every kind, in declaration order (a new kind goes here too).
+    pub const ALL: [FailureKind; 14] = [
+        FailureKind::NotUtf8,
+        FailureKind::NotJson,
+        FailureKind::Schema,
+        FailureKind::InvalidHousehold,
+        FailureKind::UnknownDistrict,
+        FailureKind::DuplicateHouseholdId,
+        FailureKind::LineTooLong,
+        FailureKind::NoParameters,
+        FailureKind::Trap,
+        FailureKind::OutOfFuel,
+        FailureKind::Timeout,
+        FailureKind::MemoryLimit,
+        FailureKind::BadOutput,
+        FailureKind::Declined,
+    ];
+}
+
 /// The record's `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

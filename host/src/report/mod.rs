@@ -57,6 +57,16 @@ fn share_rows(
         .collect()
 }
 
+/// A heat table of shares per district, one column per key of a count map.
+struct Heat {
+    id: &'static str,
+    title: &'static str,
+    heading: &'static str,
+    note: &'static str,
+    counts: fn(&DistrictSummary) -> &std::collections::BTreeMap<String, i64>,
+    label: fn(&str) -> Option<&'static str>,
+}
+
 /// The results page.
 pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
     let total = digest.summary.total();
@@ -107,39 +117,29 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
         &chart,
     );
 
-    let keys: Vec<String> = total.flags.keys().cloned().collect();
-    let names: Vec<String> = keys.iter().map(|k| labels::flag(k).unwrap_or(k).to_owned()).collect();
-    let chart = svg::heat_table(
-        "flags",
-        "Guarantee and local flags per district, % of evaluated households",
-        &names,
-        &share_rows(&districts, &keys, |d| &d.flags),
-        false,
-    );
-    section(
-        &mut body,
-        "flags-section",
-        "风险标识 Guarantee flags per district",
-        "Percent of each district's evaluated households with each flag; a household can have several.",
-        &chart,
-    );
-
-    let keys: Vec<String> = total.programmes.keys().cloned().collect();
-    let names: Vec<String> = keys.iter().map(|k| labels::programme(k).unwrap_or(k).to_owned()).collect();
-    let chart = svg::heat_table(
-        "programmes",
-        "Programme eligibility per district, % of evaluated households",
-        &names,
-        &share_rows(&districts, &keys, |d| &d.programmes),
-        false,
-    );
-    section(
-        &mut body,
-        "programmes-section",
-        "帮扶措施 Programme eligibility per district",
-        "Percent of each district's evaluated households eligible for each programme.",
-        &chart,
-    );
+    for heat in [
+        Heat {
+            id: "flags",
+            title: "Guarantee and local flags per district, % of evaluated households",
+            heading: "风险标识 Guarantee flags per district",
+            note: "Percent of each district's evaluated households with each flag; a household can have several.",
+            counts: |d| &d.flags,
+            label: labels::flag,
+        },
+        Heat {
+            id: "programmes",
+            title: "Programme eligibility per district, % of evaluated households",
+            heading: "帮扶措施 Programme eligibility per district",
+            note: "Percent of each district's evaluated households eligible for each programme.",
+            counts: |d| &d.programmes,
+            label: labels::programme,
+        },
+    ] {
+        let keys: Vec<String> = (heat.counts)(&total).keys().cloned().collect();
+        let names: Vec<String> = keys.iter().map(|k| (heat.label)(k).unwrap_or(k).to_owned()).collect();
+        let chart = svg::heat_table(heat.id, heat.title, &names, &share_rows(&districts, &keys, heat.counts), false);
+        section(&mut body, &format!("{}-section", heat.id), heat.heading, heat.note, &chart);
+    }
 
     section(
         &mut body,
