@@ -38,5 +38,8 @@ status=0
   --output target/demo/results.jsonl \
   --rejects target/demo/rejects.jsonl \
   --summary-json target/demo/summary.json || status=$?
-echo "==> records in target/demo/results.jsonl, summary in target/demo/summary.json"
+
+echo "==> the same results as a page with charts (open it in any browser, offline)"
+"$rulehost" report target/demo/results.jsonl --html target/demo/report.html > /dev/null
+echo "==> records in target/demo/results.jsonl, summary in target/demo/summary.json, charts in target/demo/report.html"
 exit "$status"
