@@ -4,6 +4,7 @@
 //! the input; every line gets exactly one record.
 
 use std::collections::{BTreeMap, HashSet};
+
 use std::io::{BufRead, Write};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -14,6 +15,7 @@ use crate::outcome::{Failure, FailureKind, Status};
 use crate::pipeline::{LineOutcome, Worker};
 use crate::record::Record;
 use crate::registry::Registry;
+use crate::resume::Resume;
 use crate::summary::{Contribution, Summary};
 
 /// How a batch runs.
@@ -100,9 +102,27 @@ pub fn run(
     reader: &HouseholdReader,
     input: &mut (dyn BufRead + Send),
     output: &mut dyn Write,
+    rejects: Option<&mut dyn Write>,
+    options: BatchOptions,
+    progress: &dyn Progress,
+) -> std::io::Result<BatchReport> {
+    run_from(registry, reader, input, output, rejects, options, progress, Resume::default())
+}
+
+/// Like [`run`], but after the first `resume.lines` lines, whose records an
+/// interrupted run already wrote: those lines are read only to be skipped
+/// (the last one is checked against the last kept record), and the report
+/// and duplicate check start from the kept records.
+#[expect(clippy::too_many_arguments, reason = "run's arguments plus the resume point")]
+pub fn run_from(
+    registry: &Registry,
+    reader: &HouseholdReader,
+    input: &mut (dyn BufRead + Send),
+    output: &mut dyn Write,
     mut rejects: Option<&mut dyn Write>,
     options: BatchOptions,
     progress: &dyn Progress,
+    resume: Resume,
 ) -> std::io::Result<BatchReport> {
     let jobs = options.jobs.max(1);
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(jobs * 2);
@@ -110,13 +130,17 @@ pub fn run(
     // At most this many chunks are read but not yet written.
     let (slot_tx, slot_rx) = bounded::<()>(jobs * 4);
     std::thread::scope(|scope| {
-        let read = scope.spawn(move || read_chunks(input, options, &chunk_tx, &slot_tx));
+        let (skip, last_id) = (resume.lines, resume.last_id.clone());
+        let read = scope.spawn(move || {
+            let (next_line, bytes_read) = skip_lines(input, reader, options, skip, last_id.as_deref())?;
+            read_chunks(input, options, next_line, bytes_read, &chunk_tx, &slot_tx)
+        });
         for _ in 0..jobs {
             let (rx, tx) = (chunk_rx.clone(), done_tx.clone());
             scope.spawn(move || work(registry, reader, options, &rx, &tx));
         }
         drop((chunk_rx, done_tx));
-        let written = write_in_order(&done_rx, &slot_rx, output, &mut rejects, progress);
+        let written = write_in_order(&done_rx, &slot_rx, output, &mut rejects, progress, resume);
         // Unblock the reader if the writer stopped early.
         drop(slot_rx);
         drop(done_rx);
@@ -127,14 +151,48 @@ pub fn run(
     })
 }
 
+/// Reads past the first `lines` lines, whose records are already written;
+/// refuses an input that is shorter, or whose last such line is not the
+/// household `last_id` names. Returns the next line number and the bytes read.
+fn skip_lines(
+    input: &mut (dyn BufRead + Send),
+    reader: &HouseholdReader,
+    options: BatchOptions,
+    lines: u64,
+    last_id: Option<&str>,
+) -> std::io::Result<(u64, u64)> {
+    let (mut bytes_read, mut data) = (0u64, Vec::new());
+    for n in 1..=lines {
+        data.clear();
+        let Some((line, consumed)) = read_line(input, &mut data, options.max_line_bytes)? else {
+            return Err(std::io::Error::other(format!(
+                "the input has {} lines, but the partial output holds records for {lines}:                  it is not the output of this input",
+                n - 1
+            )));
+        };
+        bytes_read += consumed;
+        if n == lines
+            && let (Line::Text(start, end), Some(id)) = (line, last_id)
+        {
+            let found = reader.read_line(&data[start..end]).map(|p| p.household_id).ok();
+            if found.as_deref() != Some(id) {
+                return Err(std::io::Error::other(format!(
+                    "line {n} of the input is household {found:?}, but the partial output's record for it                      names `{id}`: it is not the output of this input"
+                )));
+            }
+        }
+    }
+    Ok((lines + 1, bytes_read))
+}
+
 fn read_chunks(
     input: &mut (dyn BufRead + Send),
     options: BatchOptions,
+    mut next_line: u64,
+    mut bytes_read: u64,
     chunks: &Sender<Chunk>,
     slots: &Sender<()>,
 ) -> std::io::Result<()> {
-    let mut next_line = 1u64;
-    let mut bytes_read = 0u64;
     for seq in 0.. {
         let mut chunk = Chunk { seq, first_line: next_line, data: Vec::new(), lines: Vec::new(), bytes_read: 0 };
         while chunk.lines.len() < options.chunk_lines {
@@ -293,11 +351,11 @@ fn write_in_order(
     output: &mut dyn Write,
     rejects: &mut Option<&mut dyn Write>,
     progress: &dyn Progress,
+    resume: Resume,
 ) -> std::io::Result<BatchReport> {
-    let mut report = BatchReport::default();
+    let Resume { mut report, mut seen, .. } = resume;
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
-    let mut seen: HashSet<u128> = HashSet::new();
     for chunk in done {
         pending.insert(chunk.seq, chunk);
         while let Some(mut chunk) = pending.remove(&next) {

@@ -19,6 +19,7 @@ mod plugin;
 mod record;
 mod registry;
 pub mod report;
+pub mod resume;
 pub mod sample;
 pub mod scaffold;
 mod summary;

@@ -206,7 +206,7 @@ fn batch_exit_codes_and_summary() {
 }
 
 #[test]
-fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_rerun_matches() {
+fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_resume_or_rerun_matches() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let registry = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
     let registry = registry.display().to_string();
@@ -225,7 +225,8 @@ fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_rerun_matches() {
     let mut child = run(&killed).spawn().unwrap_or_else(|e| panic!("{e}"));
     // Wait until records are being written, then kill -9.
     let started = std::time::Instant::now();
-    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 1 << 20 && started.elapsed().as_secs() < 120 {
+    // (4 MiB: a few thousand records, so that `--resume` keeps whole chunks.)
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 4 << 20 && started.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap_or_else(|e| panic!("{e}"));
@@ -233,14 +234,119 @@ fn a_batch_killed_mid_way_leaves_no_half_written_results_and_a_rerun_matches() {
     assert!(!status.success(), "the batch was killed before it finished");
     assert!(!killed.exists(), "no results file after a kill: only the .partial");
 
+    let whole = dir.path().join("whole.jsonl");
+    run(&whole).status().unwrap_or_else(|e| panic!("{e}"));
+    let whole_records = std::fs::read(&whole).unwrap_or_default();
+
+    // `--resume` goes on from what the killed run wrote.
+    let kept = std::fs::read(&partial).unwrap_or_default();
+    let out = run(&killed).arg("--resume").output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    let said = text(&out.stderr);
+    let kept_lines: u64 = said
+        .split("the records of lines 1 to ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(kept_lines >= 1024 && kept_lines.is_multiple_of(1024), "whole chunks are kept: {said}");
+    assert!(std::fs::read(&killed).unwrap_or_default() == whole_records, "the resumed run equals an uninterrupted run");
+
+    // A plain rerun starts again and gets the same.
+    std::fs::remove_file(&killed).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&partial, kept).unwrap_or_else(|e| panic!("{e}"));
     let status = run(&killed).status().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status.code(), Some(0));
-    let whole = dir.path().join("whole.jsonl");
     run(&whole).status().unwrap_or_else(|e| panic!("{e}"));
     let (a, b) = (std::fs::read(&killed).unwrap_or_default(), std::fs::read(&whole).unwrap_or_default());
     assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 20_000);
     assert!(a == b, "the rerun after a kill equals an uninterrupted run");
     assert!(!partial.exists());
+}
+
+/// `--resume` after an interruption at any point (here simulated by cutting
+/// the output of a whole run) finishes with the same records, rejects and
+/// summary as an uninterrupted run.
+#[test]
+fn a_resumed_batch_matches_an_uninterrupted_run_wherever_it_was_cut() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let registry = registry.display().to_string();
+    // Households with bad lines and duplicates, some on each side of the cuts.
+    let households = sample(4000, 23);
+    let lines: Vec<&[u8]> = households.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut input = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        input.extend_from_slice(line);
+        input.push(b'\n');
+        if n % 700 == 5 {
+            input.extend_from_slice(b"{\"not\": \"a household\"}\n");
+            input.extend_from_slice(lines[n / 2]); // a duplicate id
+            input.push(b'\n');
+        }
+    }
+    let input_path = dir.path().join("in.jsonl");
+    std::fs::write(&input_path, &input).unwrap_or_else(|e| panic!("{e}"));
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let batch = |name: &str, resume: bool| {
+        let (out, rejects, summary) = (path(name), path(&format!("{name}.rejects")), path(&format!("{name}.summary")));
+        let mut args = vec!["batch", "--registry", &registry, "--input", input_path.to_str().unwrap_or("")];
+        args.extend(["--output", &out, "--rejects", &rejects, "--summary-json", &summary, "--quiet"]);
+        if resume {
+            args.push("--resume");
+        }
+        let out = rulehost(&args);
+        assert_eq!(out.status.code(), Some(1), "some lines are rejected: {}", text(&out.stderr));
+        let summary: Value =
+            serde_json::from_slice(&std::fs::read(path(&format!("{name}.summary"))).unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let read = |p: String| std::fs::read(p).unwrap_or_else(|e| panic!("{e}"));
+        (read(path(name)), read(path(&format!("{name}.rejects"))), summary, text(&out.stderr))
+    };
+    let (whole, whole_rejects, whole_summary, _) = batch("whole.jsonl", false);
+    assert_eq!(whole.iter().filter(|&&b| b == b'\n').count(), 4000 + 12);
+    let newline_after =
+        |records: usize| whole.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(records - 1).map(|(i, _)| i + 1);
+    let chunk_end = newline_after(1024).unwrap_or(0);
+    let later = newline_after(2500).unwrap_or(0);
+    for (cut, kept) in [(0, 0), (100, 0), (chunk_end, 1024), (later + 37, 2048), (whole.len() - 1, 3072)] {
+        let name = format!("cut-{cut}.jsonl");
+        std::fs::write(path(&format!("{name}.partial")), &whole[..cut]).unwrap_or_else(|e| panic!("{e}"));
+        let (out, rejects, summary, stderr) = batch(&name, true);
+        assert!(stderr.contains(&format!("the records of lines 1 to {kept} are kept")), "cut at {cut}: {stderr}");
+        assert!(out == whole, "cut at byte {cut}: the resumed output equals an uninterrupted run");
+        assert!(rejects == whole_rejects, "cut at byte {cut}: the rejects too");
+        for key in ["lines", "ok", "rejected", "plugin_errors", "total", "districts"] {
+            assert_eq!(summary[key], whole_summary[key], "cut at byte {cut}: summary `{key}`");
+        }
+        assert!(!Path::new(&path(&format!("{name}.partial"))).exists());
+    }
+
+    // Nothing to resume: a fresh start.
+    let (out, _, _, stderr) = batch("fresh.jsonl", true);
+    assert!(stderr.contains("nothing to resume"), "{stderr}");
+    assert!(out == whole);
+
+    // The partial output of another input is refused, not continued.
+    let other = sample(3000, 99);
+    let other_path = dir.path().join("other.jsonl");
+    std::fs::write(&other_path, &other).unwrap_or_else(|e| panic!("{e}"));
+    let foreign = path("foreign.jsonl");
+    let out =
+        rulehost(&["batch", "--registry", &registry, "--input", &s(&other_path), "--output", &foreign, "--quiet"]);
+    assert_eq!(out.status.code(), Some(0));
+    let foreign_records = std::fs::read(&foreign).unwrap_or_default();
+    std::fs::write(path("mixed.jsonl.partial"), &foreign_records[..foreign_records.len() / 2])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mixed = path("mixed.jsonl");
+    let out = rulehost(&["batch", "--registry", &registry, "--input", &s(&input_path), "--output", &mixed, "--resume"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("it is not the output of this input"), "{}", text(&out.stderr));
+    assert!(!Path::new(&mixed).exists());
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
 }
 
 #[test]

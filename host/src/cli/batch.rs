@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rulehost::batch::{self, BatchOptions, BatchReport, Progress};
+use rulehost::resume::{Resume, count_records};
 use rulehost::sdk::Date;
 use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
 
@@ -71,6 +72,12 @@ pub struct Args {
     /// Print no summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Go on from where an interrupted run stopped: keep the records in
+    /// `OUTPUT.partial` up to the last whole chunk of 1024 and evaluate the
+    /// rest. The finished output is identical to an uninterrupted run's.
+    /// Without a partial output, the batch starts afresh.
+    #[arg(long)]
+    resume: bool,
 }
 
 /// Position in input bytes (known for a file, so the ETA holds); the
@@ -106,21 +113,44 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, file)), size)
     };
-    let mut output = Output::create(&args.output)?;
-    let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
-
-    let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {percent:>3}% {msg} · ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
     let options = BatchOptions {
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
         as_of: args.as_of,
         max_line_bytes: args.max_line_bytes,
         ..BatchOptions::default()
     };
-    let report = batch::run(
+    let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
+    let (mut output, resume) = match partial_output(&args)? {
+        Some(partial) => {
+            let resume = resumed(&partial, options.chunk_lines, rejects.as_mut().map(Output::writer))?;
+            let strangers: Vec<&String> = resume
+                .plugins
+                .iter()
+                .filter(|sha| !registry.deployments().iter().any(|d| &&d.plugin.identity().sha256 == sha))
+                .collect();
+            anyhow::ensure!(
+                strangers.is_empty(),
+                "cannot resume from `{}`: its records were made by plugins this registry does not load \
+                 (sha256 {strangers:?}); run the batch afresh without `--resume`",
+                partial.display()
+            );
+            eprintln!(
+                "resuming `{}`: the records of lines 1 to {} are kept; {} records after them are written again",
+                partial.display(),
+                resume.lines,
+                resume.dropped
+            );
+            (Output::append(&args.output, &partial, resume.bytes)?, resume)
+        }
+        None => (Output::create(&args.output)?, Resume::default()),
+    };
+
+    let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {percent:>3}% {msg} · ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = batch::run_from(
         &registry,
         &reader,
         &mut input,
@@ -128,6 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rejects.as_mut().map(Output::writer),
         options,
         &Bar(bar.clone(), Instant::now()),
+        resume,
     )
     .context("running the batch")?;
     bar.finish_and_clear();
@@ -187,6 +218,39 @@ fn summary_json(report: &BatchReport, elapsed: Duration) -> serde_json::Value {
     })
 }
 
+/// With `--resume`, the partial output of an interrupted run, if any.
+fn partial_output(args: &Args) -> anyhow::Result<Option<PathBuf>> {
+    if !args.resume {
+        return Ok(None);
+    }
+    anyhow::ensure!(
+        args.output.as_os_str() != "-",
+        "`--resume` needs `--output FILE`: standard output cannot be resumed"
+    );
+    let mut partial = args.output.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    if partial.exists() {
+        Ok(Some(partial))
+    } else {
+        eprintln!("nothing to resume (no `{}`): starting afresh", partial.display());
+        Ok(None)
+    }
+}
+
+/// Reads what an interrupted run wrote to `partial`, writing its non-ok
+/// records to `rejects` again.
+fn resumed(partial: &Path, chunk_lines: usize, rejects: Option<&mut dyn Write>) -> anyhow::Result<Resume> {
+    let open = || {
+        File::open(partial)
+            .map(|f| BufReader::with_capacity(1 << 20, f))
+            .with_context(|| format!("opening `{}`", partial.display()))
+    };
+    let count = count_records(open()?).with_context(|| format!("reading `{}`", partial.display()))?;
+    Resume::read(open()?, count, chunk_lines, rejects)
+        .map_err(|e| anyhow::anyhow!("cannot resume from `{}`: {e}", partial.display()))
+}
+
 /// A file written as `NAME.partial` and renamed on success, or stdout.
 enum Output {
     Stdout(BufWriter<std::io::Stdout>),
@@ -203,6 +267,20 @@ impl Output {
         let partial = PathBuf::from(partial);
         let file = File::create(&partial).with_context(|| format!("creating `{}`", partial.display()))?;
         Ok(Output::File { writer: BufWriter::with_capacity(1 << 20, file), partial, path: path.to_owned() })
+    }
+
+    /// Goes on writing `partial` after its first `keep` bytes.
+    fn append(path: &Path, partial: &Path, keep: u64) -> anyhow::Result<Output> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(partial)
+            .with_context(|| format!("opening `{}`", partial.display()))?;
+        file.set_len(keep).with_context(|| format!("truncating `{}`", partial.display()))?;
+        Ok(Output::File {
+            writer: BufWriter::with_capacity(1 << 20, file),
+            partial: partial.to_owned(),
+            path: path.to_owned(),
+        })
     }
 
     fn writer(&mut self) -> &mut dyn Write {

@@ -1,0 +1,146 @@
+//! Picking up an interrupted batch (`rulehost batch --resume`): the records
+//! an interrupted run left in `OUTPUT.partial` are kept up to the last whole
+//! chunk, and the batch goes on from the next line. Because a chunk's
+//! records depend only on its own lines, the finished file is byte for byte
+//! what an uninterrupted run writes.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{BufRead, Write};
+
+use serde_json::Value;
+
+use crate::batch::BatchReport;
+use crate::outcome::Status;
+use crate::pipeline::id_hash;
+use crate::summary::Summary;
+
+/// What the kept records of an interrupted run add up to: where the batch
+/// goes on, and the writer's state at that point.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// Input lines whose records are kept; a multiple of the chunk size.
+    pub lines: u64,
+    /// Bytes of the partial output those records take.
+    pub bytes: u64,
+    /// Records in the partial output that are dropped (written again).
+    pub dropped: u64,
+    /// The sha256 of every plugin that made a kept record: the registry
+    /// resumed with must still load each of them.
+    pub plugins: BTreeSet<String>,
+    pub(crate) report: BatchReport,
+    pub(crate) seen: HashSet<u128>,
+    /// The household id of the last kept record, to check against the input.
+    pub(crate) last_id: Option<String>,
+}
+
+impl Resume {
+    /// Reads the partial output of an interrupted run. `count` is its
+    /// number of whole records (see [`count_records`]); the first whole
+    /// chunks of them are kept, and every non-`ok` record among them is
+    /// written to `rejects`. Refuses records that do not number the lines
+    /// 1, 2, 3, ...: such a file is not the output of a batch.
+    pub fn read(
+        partial: impl BufRead,
+        count: u64,
+        chunk_lines: usize,
+        mut rejects: Option<&mut dyn Write>,
+    ) -> Result<Resume, String> {
+        let chunk = chunk_lines.max(1) as u64;
+        let keep = count / chunk * chunk;
+        let mut resume = Resume { lines: keep, dropped: count - keep, ..Resume::default() };
+        for (n, line) in (1..=keep).zip(partial.split(b'\n')) {
+            let line = line.map_err(|e| format!("reading the partial output: {e}"))?;
+            let record: Value =
+                serde_json::from_slice(&line).map_err(|e| format!("record {n} of the partial output: {e}"))?;
+            if record["line"].as_u64() != Some(n) {
+                return Err(format!(
+                    "record {n} of the partial output is for line {}: it is not the output of a batch",
+                    record["line"]
+                ));
+            }
+            let status = match record["status"].as_str() {
+                Some("ok") => Status::Ok,
+                Some("rejected") => Status::Rejected,
+                Some("plugin_error") => Status::PluginError,
+                other => return Err(format!("record {n} of the partial output has status {other:?}")),
+            };
+            let report = &mut resume.report;
+            report.lines += 1;
+            match status {
+                Status::Ok => report.ok += 1,
+                Status::Rejected => report.rejected += 1,
+                Status::PluginError => report.plugin_errors += 1,
+            }
+            report.summary.apply(Summary::contribution_of(&record), 1);
+            if let Some(sha) = record["plugin"]["sha256"].as_str()
+                && !resume.plugins.contains(sha)
+            {
+                resume.plugins.insert(sha.to_owned());
+            }
+            resume.last_id = record["household_id"].as_str().map(str::to_owned);
+            if let Some(id) = &resume.last_id {
+                resume.seen.insert(id_hash(id));
+            }
+            if let (true, Some(r)) = (status != Status::Ok, rejects.as_mut()) {
+                r.write_all(&line).and_then(|()| r.write_all(b"\n")).map_err(|e| format!("writing rejects: {e}"))?;
+            }
+            resume.bytes += line.len() as u64 + 1;
+        }
+        Ok(resume)
+    }
+}
+
+/// Whole records (lines ending in `\n`) in a partial output; a last line
+/// cut off by the interruption does not count.
+pub fn count_records(mut partial: impl BufRead) -> std::io::Result<u64> {
+    let mut count = 0;
+    loop {
+        let buf = partial.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(count);
+        }
+        count += memchr::memchr_iter(b'\n', buf).count() as u64;
+        let used = buf.len();
+        partial.consume(used);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: u64, status: &str, id: &str) -> String {
+        format!(
+            r#"{{"line":{line},"household_id":"{id}","district_code":"500101","status":"{status}","monitoring":null,"flags":[],"decisions":[]}}"#
+        )
+    }
+
+    #[test]
+    fn whole_chunks_are_kept_and_the_rest_dropped() {
+        let mut text = String::new();
+        for n in 1..=7 {
+            text.push_str(&record(n, if n == 2 { "plugin_error" } else { "ok" }, &format!("h{n}")));
+            text.push('\n');
+        }
+        text.push_str("{\"line\":8,\"hou"); // cut off by the kill
+        let count = count_records(text.as_bytes()).unwrap();
+        assert_eq!(count, 7);
+        let mut rejects = Vec::new();
+        let resume = Resume::read(text.as_bytes(), count, 3, Some(&mut rejects)).unwrap();
+        assert_eq!((resume.lines, resume.dropped), (6, 1));
+        assert_eq!(resume.bytes as usize, text.match_indices('\n').nth(5).unwrap().0 + 1);
+        assert_eq!((resume.report.lines, resume.report.ok, resume.report.plugin_errors), (6, 5, 1));
+        assert_eq!(resume.last_id.as_deref(), Some("h6"));
+        assert!(resume.seen.contains(&id_hash("h1")) && !resume.seen.contains(&id_hash("h7")));
+        assert_eq!(String::from_utf8(rejects).unwrap(), record(2, "plugin_error", "h2") + "\n");
+    }
+
+    #[test]
+    fn records_out_of_line_order_are_refused() {
+        let text = format!("{}\n{}\n", record(1, "ok", "a"), record(3, "ok", "b"));
+        let err = Resume::read(text.as_bytes(), 2, 1, None).unwrap_err();
+        assert!(err.contains("record 2 of the partial output is for line 3"), "{err}");
+        let err = Resume::read("not json\n".as_bytes(), 1, 1, None).unwrap_err();
+        assert!(err.contains("record 1 of the partial output"), "{err}");
+    }
+}
