@@ -51,6 +51,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         text.push_str(&format!("{status}: {}\n", list.join(", ")));
     }
     print!("{text}");
+    if digest.lines == 0 {
+        eprintln!("warning: `{name}` holds no records");
+    }
     if digest.unreadable > 0 {
         eprintln!(
             "warning: {} of {} lines of `{name}` are not evaluation records (lines {:?}{}); they are not counted",

@@ -89,6 +89,9 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
             ("低保金 dibao, yuan", yuan(total.dibao_fen)),
         ],
     );
+    if total.households == 0 {
+        body.push_str("<p class=\"warn\">The results file holds no evaluation records.</p>\n");
+    }
     if digest.unreadable > 0 {
         let _ = writeln!(
             body,
@@ -100,7 +103,7 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
     let districts: Vec<(String, &DistrictSummary)> =
         digest.summary.districts.iter().filter(|(_, d)| d.ok > 0).map(|(c, d)| (district_label(c), d)).collect();
 
-    let keys: Vec<String> = ["unstable_lifted", "marginal", "sudden_hardship"].map(String::from).to_vec();
+    let keys = monitoring_keys(&total);
     let names: Vec<String> = keys.iter().map(|k| labels::both(labels::monitoring(k), k)).collect();
     let chart = svg::stacked_bars(
         "monitoring",
@@ -160,7 +163,9 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
             notes: vec![],
         })
         .collect();
-    if kinds.is_empty() {
+    if total.households == 0 {
+        failures.push_str("<p>No records.</p>");
+    } else if kinds.is_empty() {
         failures.push_str("<p>Every line was evaluated: no rejects and no plugin errors.</p>");
     } else {
         let series = ["退回 rejected".to_owned(), "插件错误 plugin error".to_owned()];
@@ -194,6 +199,14 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
 
     section(&mut body, "table-section", "数据表 The figures", "", &figures_table(digest));
     page::page("rulehost 评估报告 Evaluation report", &body)
+}
+
+/// The three categories of the contract, in their order, then any other
+/// category the records hold (none, in records that match the schema).
+fn monitoring_keys(total: &DistrictSummary) -> Vec<String> {
+    let mut keys: Vec<String> = ["unstable_lifted", "marginal", "sudden_hardship"].map(String::from).to_vec();
+    keys.extend(total.monitoring.keys().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
+    keys
 }
 
 fn income_note(digest: &Digest, lines: &Lines) -> String {
@@ -249,7 +262,7 @@ fn figures_table(digest: &Digest) -> String {
     let total = digest.summary.total();
     let mut head: Vec<String> =
         ["district", "households", "ok", "rejected", "plugin errors"].map(String::from).to_vec();
-    let monitoring = ["unstable_lifted", "marginal", "sudden_hardship"];
+    let monitoring = monitoring_keys(&total);
     head.extend(monitoring.iter().map(|k| labels::monitoring(k).unwrap_or(k).to_owned()));
     head.extend(total.flags.keys().map(|k| labels::flag(k).unwrap_or(k).to_owned()));
     head.extend(total.programmes.keys().map(|k| labels::programme(k).unwrap_or(k).to_owned()));
@@ -267,4 +280,28 @@ fn figures_table(digest: &Digest) -> String {
     let mut rows: Vec<Vec<String>> = digest.summary.districts.iter().map(|(c, d)| row(district_label(c), d)).collect();
     rows.push(row("total".into(), &total));
     table(&head, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_results_file_says_so_instead_of_claiming_success() {
+        let html = results_page(&Digest::default(), "empty.jsonl", &Lines::default());
+        assert!(html.contains("The results file holds no evaluation records."));
+        assert!(!html.contains("Every line was evaluated"));
+        assert!(html.contains("No income lines are drawn"));
+    }
+
+    #[test]
+    fn household_data_in_the_page_is_escaped() {
+        let text = r#"{"line":1,"household_id":"h","district_code":"<x1>","as_of":"2024-01-01","plugin":{"name":"<x2>","version":"1","sha256":"<x3>"},"status":"ok","monitoring":"<x4>","flags":[{"code":"<x5>"}],"decisions":[{"program":"<x6>","eligible":true}],"derived":{"per_capita_income":1}}"#;
+        let digest = Digest::read(text.as_bytes()).unwrap();
+        let html = results_page(&digest, "<x7>", &Lines::default());
+        for n in 1..=7 {
+            assert!(!html.contains(&format!("<x{n}>")), "`<x{n}>` reached the page unescaped");
+            assert!(html.contains(&format!("&lt;x{n}&gt;")), "`<x{n}>` is shown, escaped");
+        }
+    }
 }
