@@ -14,6 +14,12 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+# libfuzzer-sys builds libFuzzer, which is C++.
+if ! command -v g++ >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo env DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq g++ >/dev/null'
+fi
 if ! rustc --version | grep -q nightly; then
   export RUSTC_BOOTSTRAP=1
 fi

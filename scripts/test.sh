@@ -5,22 +5,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown
+if command -v rustup >/dev/null; then
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  installed="$(rustup component list --installed 2>/dev/null || true)"
+  grep -q '^rustfmt' <<<"$installed" || rustup component add rustfmt
+  grep -q '^clippy' <<<"$installed" || rustup component add clippy
 fi
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
-# The browser test opens the HTML pages in Debian's Chromium.
-if [ "${RULEHOST_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null; then
+# The browser test opens the HTML pages in Chromium (any of the names the
+# test looks for will do); RULEHOST_SKIP_BROWSER=1 skips it.
+have_browser() {
+  [ -n "${RULEHOST_CHROMIUM:-}" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+    command -v google-chrome >/dev/null
+}
+if [ "${RULEHOST_SKIP_BROWSER:-}" != 1 ] && ! have_browser; then
   sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
   for attempt in 1 2 3; do
-    if $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; then
+    if $sudo env DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; then
       break
     fi
-    echo "installing chromium failed (attempt $attempt)" >&2
-    sleep 10
+    echo "installing chromium failed (attempt $attempt of 3)" >&2
+    [ "$attempt" = 3 ] || sleep 10
   done
+  if ! have_browser; then
+    echo "error: the browser test needs Debian's chromium, and it could not be installed;" >&2
+    echo "install it, point RULEHOST_CHROMIUM at a Chromium, or set RULEHOST_SKIP_BROWSER=1" >&2
+    exit 1
+  fi
 fi
 
 cargo fmt --all -- --check

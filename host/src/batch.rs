@@ -166,7 +166,7 @@ fn skip_lines(
         data.clear();
         let Some((line, consumed)) = read_line(input, &mut data, options.max_line_bytes)? else {
             return Err(std::io::Error::other(format!(
-                "the input has {} lines, but the partial output holds records for {lines}:                  it is not the output of this input",
+                "the input has {} lines, but the partial output holds records for {lines}: it is not the output of this input",
                 n - 1
             )));
         };
@@ -177,7 +177,7 @@ fn skip_lines(
             let found = reader.read_line(&data[start..end]).map(|p| p.household_id).ok();
             if found.as_deref() != Some(id) {
                 return Err(std::io::Error::other(format!(
-                    "line {n} of the input is household {found:?}, but the partial output's record for it                      names `{id}`: it is not the output of this input"
+                    "line {n} of the input is household {found:?}, but the partial output's record for it names `{id}`: it is not the output of this input"
                 )));
             }
         }

@@ -70,10 +70,12 @@ impl Limits {
         })
     }
 
-    /// Epoch ticks that make up the wall-clock budget.
+    /// Epoch ticks that make up the wall-clock budget: rounded up, plus
+    /// one, because the first tick may come at once. A household gets at
+    /// least its budget, and at most one tick more.
     pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self.timeout.as_millis() / EPOCH_TICK.as_millis();
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+        let ticks = self.timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()) + 1;
+        u64::try_from(ticks).unwrap_or(u64::MAX)
     }
 }
 

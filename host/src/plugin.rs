@@ -59,19 +59,21 @@ impl Plugin {
     /// compile cache is given.
     pub fn load_cached(engine: &Engine, path: &Path, cache: Option<&CompileCache>) -> Result<Plugin> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Plugin::from_bytes_cached(engine, &bytes, &path.display().to_string(), cache)
+        Plugin::from_bytes_cached(engine, &bytes, &path.display().to_string(), cache, engine.limits())
     }
 
     /// Verifies and compiles a component; `label` names it in errors.
     pub fn from_bytes(engine: &Engine, bytes: &[u8], label: &str) -> Result<Plugin> {
-        Plugin::from_bytes_cached(engine, bytes, label, None)
+        Plugin::from_bytes_cached(engine, bytes, label, None, engine.limits())
     }
 
+    /// `limits` are the plugin's budgets, start-up included.
     pub(crate) fn from_bytes_cached(
         engine: &Engine,
         bytes: &[u8],
         label: &str,
         cache: Option<&CompileCache>,
+        limits: Limits,
     ) -> Result<Plugin> {
         let sha256 = sha256_hex(bytes);
         if wasmparser::Parser::is_core_wasm(bytes) {
@@ -99,7 +101,7 @@ impl Plugin {
             .map_err(|e| Error::NotRulesWorld { path: label.to_owned(), reason: format!("{e:#}") })?;
         let mut plugin = Plugin {
             engine: engine.clone(),
-            limits: engine.limits(),
+            limits,
             pre,
             info: PluginInfo {
                 name: String::new(),

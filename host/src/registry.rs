@@ -11,6 +11,7 @@ use crate::engine::{Engine, Limits};
 use crate::error::{Error, Result};
 use crate::params::{ParamFile, ParamTable};
 use crate::plugin::{Plugin, sha256_hex};
+use sha2::{Digest, Sha256};
 
 /// A plugin with its parameter values.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ pub struct Registry {
     by_district: HashMap<String, usize>,
     default: Option<usize>,
     known: Option<std::collections::HashSet<String>>,
+    /// sha256 of the registry file and every parameter file it names.
+    fingerprint: String,
 }
 
 /// `rulehost.toml` as written.
@@ -110,7 +113,13 @@ impl OneOrMany {
 impl Registry {
     /// One deployment serving every district.
     pub fn single(deployment: Deployment) -> Registry {
-        Registry { deployments: vec![deployment], by_district: HashMap::new(), default: Some(0), known: None }
+        Registry {
+            deployments: vec![deployment],
+            by_district: HashMap::new(),
+            default: Some(0),
+            known: None,
+            fingerprint: String::new(),
+        }
     }
 
     /// Loads a registry file: checks every pin, every district claim and
@@ -119,6 +128,8 @@ impl Registry {
         let label = path.display().to_string();
         let bad = |reason: String| Error::Registry { path: label.clone(), reason };
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let mut fingerprint = Sha256::new();
+        fingerprint.update(text.as_bytes());
         let file: RegistryFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
 
@@ -164,8 +175,7 @@ impl Registry {
             }
             let limits =
                 entry.limits.resolve(engine.limits()).map_err(|e| bad(format!("plugin `{name}`: limits: {e}")))?;
-            let mut plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache)?;
-            plugin.set_limits(limits);
+            let plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache, limits)?;
             check_districts(name, &plugin, entry, file.default.as_deref() == Some(name.as_str())).map_err(bad)?;
             let mut layers = Vec::new();
             for path in entry.params.paths() {
@@ -173,6 +183,11 @@ impl Registry {
                 let file = match params_files.get(&path) {
                     Some(file) => file.clone(),
                     None => params_files.entry(path.clone()).or_insert(ParamFile::load(&path)?).clone(),
+                };
+                // What the parameter values were, for `Registry::fingerprint`.
+                match std::fs::read(&path) {
+                    Ok(bytes) => fingerprint.update(&bytes),
+                    Err(source) => return Err(Error::Io { path, source }),
                 };
                 layers.push(file);
             }
@@ -185,7 +200,15 @@ impl Registry {
         let by_district = claims.iter().map(|(code, name)| ((*code).to_owned(), index_of[name])).collect();
         let default = file.default.as_deref().and_then(|d| index_of.get(d).copied());
         let known = file.districts.map(|d| d.into_iter().collect());
-        Ok(Registry { deployments, by_district, default, known })
+        let fingerprint = hex::encode(fingerprint.finalize());
+        Ok(Registry { deployments, by_district, default, known, fingerprint })
+    }
+
+    /// The sha256 of the registry file and of every parameter file, as
+    /// loaded (empty for a registry built in code). The plugin files are
+    /// pinned by the registry file itself.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     pub fn deployments(&self) -> &[Deployment] {

@@ -9,9 +9,13 @@ use std::io::{BufRead, Write};
 
 use serde_json::Value;
 
+use rulehost_sdk::Date;
+
 use crate::batch::BatchReport;
+use crate::engine::Limits;
 use crate::outcome::Status;
 use crate::pipeline::id_hash;
+use crate::registry::Registry;
 use crate::summary::Summary;
 
 /// What the kept records of an interrupted run add up to: where the batch
@@ -88,6 +92,31 @@ impl Resume {
         }
         Ok(resume)
     }
+}
+
+/// Everything that decides a batch's records besides the input's lines:
+/// the registry and its parameter files, the options and default budgets,
+/// and the input's size (`None`: standard input). A batch writing to a file
+/// keeps this next to its partial output, and `--resume` goes on only when
+/// the run it continues had the same.
+pub fn run_description(
+    registry: &Registry,
+    as_of: Option<Date>,
+    max_line_bytes: usize,
+    limits: Limits,
+    input_bytes: Option<u64>,
+) -> String {
+    let as_of = as_of.map_or_else(|| "each household's survey_date".to_owned(), |d| d.to_string());
+    let input = input_bytes.map_or_else(|| "standard input".to_owned(), |n| format!("{n} bytes"));
+    format!(
+        "registry and parameter files: sha256 {}\nas of: {as_of}\nmax line bytes: {max_line_bytes}\n\
+         default budgets: fuel {}, timeout {} ms, memory {} bytes, output {} bytes\ninput: {input}\n",
+        registry.fingerprint(),
+        limits.fuel,
+        limits.timeout.as_millis(),
+        limits.memory_bytes,
+        limits.output_bytes,
+    )
 }
 
 /// Whole records (lines ending in `\n`) in a partial output; a last line

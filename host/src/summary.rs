@@ -103,7 +103,7 @@ impl Summary {
         for p in c.programmes {
             bump(&mut d.programmes, p, sign);
         }
-        d.dibao_fen += sign * c.dibao_fen;
+        d.dibao_fen = d.dibao_fen.saturating_add(sign.saturating_mul(c.dibao_fen));
     }
 
     /// The contribution of a written record (the rare path: records that

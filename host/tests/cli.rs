@@ -309,9 +309,23 @@ fn a_resumed_batch_matches_an_uninterrupted_run_wherever_it_was_cut() {
         |records: usize| whole.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(records - 1).map(|(i, _)| i + 1);
     let chunk_end = newline_after(1024).unwrap_or(0);
     let later = newline_after(2500).unwrap_or(0);
+    assert!(!Path::new(&path("whole.jsonl.partial.run")).exists(), "a finished run leaves no run description");
+    // What an interrupted run leaves next to its partial output.
+    let engine = rulehost::Engine::new(rulehost::Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = rulehost::Registry::load(&engine, Path::new(&registry), None).unwrap_or_else(|e| panic!("{e}"));
+    let described = |as_of| {
+        rulehost::resume::run_description(
+            &loaded,
+            as_of,
+            1 << 20,
+            rulehost::Limits::default(),
+            Some(input.len() as u64),
+        )
+    };
     for (cut, kept) in [(0, 0), (100, 0), (chunk_end, 1024), (later + 37, 2048), (whole.len() - 1, 3072)] {
         let name = format!("cut-{cut}.jsonl");
         std::fs::write(path(&format!("{name}.partial")), &whole[..cut]).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(path(&format!("{name}.partial.run")), described(None)).unwrap_or_else(|e| panic!("{e}"));
         let (out, rejects, summary, stderr) = batch(&name, true);
         assert!(stderr.contains(&format!("the records of lines 1 to {kept} are kept")), "cut at {cut}: {stderr}");
         assert!(out == whole, "cut at byte {cut}: the resumed output equals an uninterrupted run");
@@ -327,21 +341,23 @@ fn a_resumed_batch_matches_an_uninterrupted_run_wherever_it_was_cut() {
     assert!(stderr.contains("nothing to resume"), "{stderr}");
     assert!(out == whole);
 
-    // The partial output of another input is refused, not continued.
-    let other = sample(3000, 99);
-    let other_path = dir.path().join("other.jsonl");
-    std::fs::write(&other_path, &other).unwrap_or_else(|e| panic!("{e}"));
-    let foreign = path("foreign.jsonl");
-    let out =
-        rulehost(&["batch", "--registry", &registry, "--input", &s(&other_path), "--output", &foreign, "--quiet"]);
-    assert_eq!(out.status.code(), Some(0));
-    let foreign_records = std::fs::read(&foreign).unwrap_or_default();
-    std::fs::write(path("mixed.jsonl.partial"), &foreign_records[..foreign_records.len() / 2])
-        .unwrap_or_else(|e| panic!("{e}"));
+    // A partial output without its run description, or from another run,
+    // is refused, not continued.
     let mixed = path("mixed.jsonl");
-    let out = rulehost(&["batch", "--registry", &registry, "--input", &s(&input_path), "--output", &mixed, "--resume"]);
+    std::fs::write(path("mixed.jsonl.partial"), &whole[..chunk_end]).unwrap_or_else(|e| panic!("{e}"));
+    let resume =
+        || rulehost(&["batch", "--registry", &registry, "--input", &s(&input_path), "--output", &mixed, "--resume"]);
+    let out = resume();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("it is not the output of this input"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("mixed.jsonl.partial.run`, which says what run wrote it, is missing"));
+    let other_date = rulehost::sdk::Date::parse("2024-01-01");
+    std::fs::write(path("mixed.jsonl.partial.run"), described(other_date)).unwrap_or_else(|e| panic!("{e}"));
+    let out = resume();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("it was written by another run"), "{said}");
+    assert!(said.contains("was   as of: 2024-01-01"), "{said}");
+    assert!(said.contains("now   as of: each household's survey_date"), "{said}");
     assert!(!Path::new(&mixed).exists());
 }
 

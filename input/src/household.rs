@@ -62,15 +62,15 @@ impl HouseholdReader {
     /// trailing `\r` and a leading byte-order mark are allowed; an empty
     /// line or one that is not UTF-8 is refused.
     pub fn read_line(&self, bytes: &[u8]) -> Result<Parsed, Failure> {
-        let bytes = trim_line(bytes);
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        let trimmed = trim_line(bytes);
+        if trimmed.iter().all(u8::is_ascii_whitespace) {
             return Err(Failure::new(FailureKind::NotJson, "empty line: expected one household as JSON"));
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            Failure::new(
-                FailureKind::NotUtf8,
-                format!("not valid UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
-            )
+        // Columns count from the start of the line as written, mark included.
+        let mark = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let text = std::str::from_utf8(trimmed).map_err(|e| {
+            let column = mark + e.valid_up_to() + 1;
+            Failure::new(FailureKind::NotUtf8, format!("not valid UTF-8 (invalid byte at column {column})"))
         })?;
         self.read(text)
     }

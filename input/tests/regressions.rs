@@ -58,3 +58,13 @@ fn every_fixture_household_holds_the_properties() {
         check_line(&reader, &read(path));
     }
 }
+
+#[test]
+fn the_column_of_a_bad_byte_counts_a_byte_order_mark() {
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    for (line, column) in [(&b"{\"a\":\xff}"[..], 6), (&b"\xEF\xBB\xBF{\"a\":\xff}"[..], 9)] {
+        let failure = reader.read_line(line).err().unwrap_or_else(|| panic!("refused"));
+        assert_eq!(failure.kind, FailureKind::NotUtf8);
+        assert!(failure.message.ends_with(&format!("column {column})")), "{}", failure.message);
+    }
+}

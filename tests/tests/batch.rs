@@ -165,3 +165,40 @@ fn compiled_plugins_are_cached_by_hash() {
     let options = BatchOptions { jobs: 1, ..BatchOptions::default() };
     assert!(run(&first, &input, options).0 == run(&second, &input, options).0);
 }
+
+/// `run_from` goes on after the kept records only over the same input: a
+/// shorter input, or one whose last kept line is another household, is an
+/// error before anything is written.
+#[test]
+fn a_resumed_batch_refuses_another_input() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = baseline_registry(&dir);
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let options = BatchOptions { chunk_lines: 100, ..BatchOptions::default() };
+    let input = sample(450, 5);
+    let (out, _, _) = run(&registry, &input, options);
+    let count = rulehost::resume::count_records(out.as_slice()).unwrap_or_else(|e| panic!("{e}"));
+    let resume = || rulehost::resume::Resume::read(out.as_slice(), count, 100, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resume().lines, 400);
+
+    // The same input: the rest of the records, exactly.
+    let mut rest = Vec::new();
+    let report = batch::run_from(&registry, &reader, &mut input.as_slice(), &mut rest, None, options, &(), resume())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.lines, 450);
+    assert_eq!(rest, out[resume().bytes as usize..]);
+
+    for (other, expected) in [
+        (sample(450, 6), "line 400 of the input is household"),
+        (sample(300, 5), "the input has 300 lines, but the partial output holds records for 400"),
+    ] {
+        let mut written = Vec::new();
+        let err =
+            batch::run_from(&registry, &reader, &mut other.as_slice(), &mut written, None, options, &(), resume())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(err.contains(expected), "{err}");
+        assert!(written.is_empty(), "nothing is written for another input");
+    }
+}

@@ -288,6 +288,8 @@ fn each_plugin_gets_the_budgets_its_registry_entry_sets() {
     // The command-line defaults are generous; the registry tightens them.
     let engine = Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"));
     let registry = Registry::load(&engine, &path, None).unwrap_or_else(|e| panic!("{e}"));
+    let fuel = |district| registry.route(district).map(|i| registry.deployments()[i].plugin.limits().fuel);
+    assert_eq!((fuel("500101"), fuel("500102")), (Some(100_000), Some(Limits::default().fuel)));
     let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
     let input = sample(1500, 3);
     let mut out = Vec::new();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rulehost::batch::{self, BatchOptions, BatchReport, Progress};
-use rulehost::resume::{Resume, count_records};
+use rulehost::resume::{Resume, count_records, run_description};
 use rulehost::sdk::Date;
 use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
 
@@ -119,9 +119,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_line_bytes: args.max_line_bytes,
         ..BatchOptions::default()
     };
+    let partial = partial_output(&args)?;
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
-    let (mut output, resume) = match partial_output(&args)? {
+    let run = run_description(&registry, args.as_of, args.max_line_bytes, limits, total_bytes);
+    let (mut output, resume) = match partial {
         Some(partial) => {
+            check_same_run(&partial, &run)?;
             let resume = resumed(&partial, options.chunk_lines, rejects.as_mut().map(Output::writer))?;
             let strangers: Vec<&String> = resume
                 .plugins
@@ -144,6 +147,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => (Output::create(&args.output)?, Resume::default()),
     };
+    if let Some(side) = run_file(&args.output) {
+        std::fs::write(&side, &run).with_context(|| format!("writing `{}`", side.display()))?;
+    }
 
     let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
@@ -163,6 +169,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     .context("running the batch")?;
     bar.finish_and_clear();
     output.commit()?;
+    if let Some(side) = run_file(&args.output) {
+        std::fs::remove_file(&side).ok();
+    }
     if let Some(r) = rejects {
         r.commit()?;
     }
@@ -236,6 +245,45 @@ fn partial_output(args: &Args) -> anyhow::Result<Option<PathBuf>> {
         eprintln!("nothing to resume (no `{}`): starting afresh", partial.display());
         Ok(None)
     }
+}
+
+/// `OUTPUT.partial.run`: what the run writing `OUTPUT.partial` was, so that
+/// `--resume` goes on only with the same run. None for standard output.
+fn run_file(output: &Path) -> Option<PathBuf> {
+    if output.as_os_str() == "-" {
+        return None;
+    }
+    let mut side = output.as_os_str().to_owned();
+    side.push(".partial.run");
+    Some(PathBuf::from(side))
+}
+
+/// Refuses to resume a partial output that another run (other registry,
+/// parameters, options or input) wrote.
+fn check_same_run(partial: &Path, run: &str) -> anyhow::Result<()> {
+    let mut side = partial.as_os_str().to_owned();
+    side.push(".run");
+    let side = PathBuf::from(side);
+    let Ok(before) = std::fs::read_to_string(&side) else {
+        anyhow::bail!(
+            "cannot resume from `{}`: `{}`, which says what run wrote it, is missing; run the batch afresh without `--resume`",
+            partial.display(),
+            side.display()
+        );
+    };
+    let changed: Vec<String> = before
+        .lines()
+        .zip(run.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("  was   {a}\n  now   {b}"))
+        .collect();
+    anyhow::ensure!(
+        changed.is_empty() && before.lines().count() == run.lines().count(),
+        "cannot resume from `{}`: it was written by another run\n{}\nrun the batch afresh without `--resume`",
+        partial.display(),
+        changed.join("\n")
+    );
+    Ok(())
 }
 
 /// Reads what an interrupted run wrote to `partial`, writing its non-ok

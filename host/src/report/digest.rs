@@ -153,7 +153,10 @@ impl Digest {
         Ok(digest)
     }
 
-    /// Adds one record; false when its status is unknown.
+    /// Adds one record; false (and nothing added) when it cannot be an
+    /// evaluation record: an unknown status, an error on an `ok` record or
+    /// none on another, an amount outside 0 to 1e9 yuan, a date that is not
+    /// a date.
     fn add(&mut self, r: &RecordView<'_>) -> bool {
         let status = match r.status.as_ref() {
             "ok" => Status::Ok,
@@ -161,6 +164,12 @@ impl Digest {
             "plugin_error" => Status::PluginError,
             _ => return false,
         };
+        if (status == Status::Ok) != r.error.is_none()
+            || r.decisions.iter().filter_map(|d| d.amount_yuan).any(|y| !(0.0..=1e9).contains(&y))
+            || r.as_of.as_deref().is_some_and(|d| rulehost_sdk::Date::parse(d).is_none())
+        {
+            return false;
+        }
         let eligible = r.decisions.iter().filter(|d| d.eligible);
         let dibao_fen = eligible
             .clone()
@@ -239,6 +248,20 @@ mod tests {
         assert_eq!(d.income.total(), 2);
         assert_eq!(d.plugins["baseline 1.0.0 (0123456789ab)"], 2);
         assert_eq!(d.as_of, Some(("2022-12-31".to_owned(), "2024-03-01".to_owned())));
+    }
+
+    #[test]
+    fn lines_that_cannot_be_records_are_counted_apart() {
+        let bad = [
+            OK.replace(r#""error":null"#, r#""error":{"kind":"trap","message":"m"}"#),
+            OK.replace("1200.5", "1e17"),
+            OK.replace("2024-03-01", "<meta http-equiv=refresh>"),
+            r#"{"status":"rejected","line":1}"#.to_owned(),
+        ];
+        let d = Digest::read(bad.join("\n").as_bytes()).unwrap();
+        assert_eq!((d.lines, d.unreadable), (4, 4));
+        assert_eq!(d.summary, Summary::default(), "nothing of them is counted");
+        assert!(d.failures.is_empty() && d.as_of.is_none());
     }
 
     #[test]

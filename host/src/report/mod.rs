@@ -73,6 +73,7 @@ pub fn results_page(digest: &Digest, source: &str, lines: &Lines) -> String {
     let mut body = String::new();
     let _ = writeln!(body, "<p class=\"meta\">Results file: {}</p>", svg::escape(source));
     if let Some((first, last)) = &digest.as_of {
+        let (first, last) = (svg::escape(first), svg::escape(last));
         let _ = writeln!(body, "<p class=\"meta\">评估日期 evaluated as of {first} to {last}</p>");
     }
     let plugins: Vec<String> = digest.plugins.iter().map(|(p, n)| format!("{p}: {n}")).collect();
