@@ -36,7 +36,7 @@ pub struct Registry {
     by_district: HashMap<String, usize>,
     default: Option<usize>,
     known: Option<std::collections::HashSet<String>>,
-    /// sha256 of the registry file and every parameter file it names.
+    /// sha256 of the registry file and the values of every parameter file it names.
     fingerprint: String,
 }
 
@@ -184,11 +184,8 @@ impl Registry {
                     Some(file) => file.clone(),
                     None => params_files.entry(path.clone()).or_insert(ParamFile::load(&path)?).clone(),
                 };
-                // What the parameter values were, for `Registry::fingerprint`.
-                match std::fs::read(&path) {
-                    Ok(bytes) => fingerprint.update(&bytes),
-                    Err(source) => return Err(Error::Io { path, source }),
-                };
+                // The values as read (dates and numbers), for `Registry::fingerprint`.
+                fingerprint.update(format!("{file:?}").as_bytes());
                 layers.push(file);
             }
             if layers.is_empty() {
@@ -204,8 +201,8 @@ impl Registry {
         Ok(Registry { deployments, by_district, default, known, fingerprint })
     }
 
-    /// The sha256 of the registry file and of every parameter file, as
-    /// loaded (empty for a registry built in code). The plugin files are
+    /// The sha256 of the registry file and of every parameter file's
+    /// values, as loaded (empty for a registry built in code). The plugin files are
     /// pinned by the registry file itself.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint

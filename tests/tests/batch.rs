@@ -202,3 +202,25 @@ fn a_resumed_batch_refuses_another_input() {
         assert!(written.is_empty(), "nothing is written for another input");
     }
 }
+
+/// What `--resume` compares: the registry file and the parameter values,
+/// not how the parameter file is laid out.
+#[test]
+fn the_registry_fingerprint_follows_parameter_values() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let municipal = rulehost_tests::root().join("plugins/baseline/params.toml");
+    let params = dir.path().join("params.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, text.replace(&format!("{:?}", municipal.display().to_string()), "\"params.toml\""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let original = std::fs::read_to_string(&municipal).unwrap_or_default();
+    let fingerprint = |params_text: &str| {
+        std::fs::write(&params, params_text).unwrap_or_else(|e| panic!("{e}"));
+        Registry::load(&engine(), &path, None).unwrap_or_else(|e| panic!("{e}")).fingerprint().to_owned()
+    };
+    let before = fingerprint(&original);
+    assert_eq!(before.len(), 64);
+    assert_eq!(fingerprint(&format!("# a comment\n{original}")), before, "layout does not count");
+    assert_ne!(fingerprint(&original.replace("dibao_line = 6000", "dibao_line = 6100")), before, "values do");
+}
