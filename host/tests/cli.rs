@@ -8,20 +8,11 @@ mod harness;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use harness::{plugin, root, sample, write_registry};
+use harness::{plugin, root, sample, text, write_registry};
 use serde_json::Value;
 
 fn rulehost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulehost"))
-        .args(args)
-        .current_dir(root())
-        .env("RULEHOST_CACHE_DIR", std::env::temp_dir().join("rulehost-cli-test-cache"))
-        .output()
-        .unwrap_or_else(|e| panic!("running rulehost: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    harness::run_bin(env!("CARGO_BIN_EXE_rulehost"), args, "rulehost-cli-test-cache")
 }
 
 fn baseline() -> String {

@@ -12,20 +12,11 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use harness::{plugin, root, sample, write_registry};
+use harness::{plugin, root, sample, text, write_registry};
 use serde_json::Value;
 
 fn rulehost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulehost"))
-        .args(args)
-        .current_dir(root())
-        .env("RULEHOST_CACHE_DIR", std::env::temp_dir().join("rulehost-report-test-cache"))
-        .output()
-        .unwrap_or_else(|e| panic!("running rulehost: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    harness::run_bin(env!("CARGO_BIN_EXE_rulehost"), args, "rulehost-report-test-cache")
 }
 
 fn s(path: &Path) -> String {

@@ -93,3 +93,19 @@ pub fn fixture_records(registry: &rulehost::Registry) -> Vec<(String, serde_json
         })
         .collect()
 }
+
+/// Runs a command-line binary (`env!("CARGO_BIN_EXE_...")`) from the
+/// repository root, with a compile cache of its own under the temp dir.
+pub fn run_bin(bin: &str, args: &[&str], cache: &str) -> std::process::Output {
+    std::process::Command::new(bin)
+        .args(args)
+        .current_dir(root())
+        .env("RULEHOST_CACHE_DIR", std::env::temp_dir().join(cache))
+        .output()
+        .unwrap_or_else(|e| panic!("running {bin}: {e}"))
+}
+
+/// Bytes from a process, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
