@@ -3,12 +3,11 @@
 //! the monitoring category, every flag and every programme decision.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use rulehost::Worker;
 use rulehost::sdk::Date;
-use rulehost::{Engine, HouseholdReader, Limits, Worker};
 use serde_json::Value;
 
 /// Explain one household's evaluation: every flag and decision with its
@@ -16,30 +15,14 @@ use serde_json::Value;
 /// set in force.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The plugin component (`.wasm`).
-    #[arg(long, value_name = "PATH", required_unless_present = "registry", conflicts_with = "registry")]
-    plugin: Option<PathBuf>,
-    /// A registry: the household's district picks the plugin and parameters.
-    #[arg(long, value_name = "FILE")]
-    registry: Option<PathBuf>,
-    /// Parameter files for `--plugin`, layered; default: the municipal values.
-    #[arg(long, value_name = "FILE")]
-    params: Vec<PathBuf>,
-    /// Evaluate as of this date (YYYY-MM-DD); default: the household's `survey_date`.
-    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
-    as_of: Option<Date>,
-    /// The household: a JSON file, or `-` for standard input.
-    #[arg(value_name = "HOUSEHOLD.json")]
-    household: PathBuf,
+    #[command(flatten)]
+    household: super::rules::OneHousehold,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let engine = Engine::new(Limits::default())?;
-    let registry = super::rules::either(&engine, args.registry.as_deref(), args.plugin.as_deref(), &args.params)?;
-    let reader = HouseholdReader::new()?;
-    let input = super::read_input(&args.household)?;
+    let (registry, reader, input) = args.household.load()?;
     let mut out = Vec::new();
-    let status = Worker::new(&registry, &reader, args.as_of).process(1, &input, &mut out).status;
+    let status = Worker::new(&registry, &reader, args.household.as_of).process(1, &input, &mut out).status;
     let record: Value = serde_json::from_slice(&out).context("re-reading the record")?;
     let mut text = String::new();
     let s = |v: &Value| v.as_str().unwrap_or("-").to_owned();

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rulehost::{CompileCache, Deployment, Engine, ParamFile, Plugin, Registry};
+use rulehost::sdk::Date;
+use rulehost::{CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry};
 
 /// The municipal baseline parameters, used when no parameter file is given.
 pub const BASELINE_PARAMS: &str = include_str!("../../../plugins/baseline/params.toml");
@@ -40,5 +41,37 @@ pub fn either(
         (Some(path), _) => registry(engine, path),
         (None, Some(path)) => plugin(engine, path, params_files),
         (None, None) => anyhow::bail!("give `--plugin` or `--registry`"),
+    }
+}
+
+/// The arguments of the commands that evaluate one household (`eval`,
+/// `explain`): its rules, its date and the household itself.
+#[derive(Debug, clap::Args)]
+pub struct OneHousehold {
+    /// The plugin component (`.wasm`), e.g. `target/plugins/rulehost-baseline.wasm`.
+    #[arg(long, value_name = "PATH", required_unless_present = "registry", conflicts_with = "registry")]
+    plugin: Option<PathBuf>,
+    /// Evaluate through a registry instead: the household's district picks
+    /// the plugin and its parameters.
+    #[arg(long, value_name = "FILE")]
+    registry: Option<PathBuf>,
+    /// Dated parameter file (TOML) for `--plugin`; repeat to layer a
+    /// district's file over the municipal one. Default: the municipal baseline values.
+    #[arg(long, value_name = "FILE")]
+    params: Vec<PathBuf>,
+    /// Evaluate as of this date (YYYY-MM-DD); default: the household's `survey_date`.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub as_of: Option<Date>,
+    /// The household: a JSON file, or `-` for standard input.
+    #[arg(value_name = "HOUSEHOLD.json")]
+    household: PathBuf,
+}
+
+impl OneHousehold {
+    /// The rules (default budgets), a reader and the household's bytes.
+    pub fn load(&self) -> anyhow::Result<(Registry, HouseholdReader, Vec<u8>)> {
+        let engine = Engine::new(Limits::default())?;
+        let registry = either(&engine, self.registry.as_deref(), self.plugin.as_deref(), &self.params)?;
+        Ok((registry, HouseholdReader::new()?, super::read_input(&self.household)?))
     }
 }
