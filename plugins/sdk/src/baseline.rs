@@ -1,12 +1,17 @@
 //! The municipal baseline rules (市级基线规则), as a library: the baseline
 //! plugin exports them unchanged, a district plugin calls them and changes
 //! only what its policy changes. Every reason carries the values compared.
+//! One file, over 400 lines, because it is one policy: the brief's rules in
+//! the brief's order.
+
+use std::fmt::Display;
+use std::ops::RangeInclusive;
 
 use crate::facts::Facts;
 use crate::money::{fen_yuan, num, to_fen, yuan};
 use crate::params::Params;
 use crate::types::{
-    Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity, MonitoringCategory,
+    Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity, Member, MonitoringCategory,
     PovertyStatus, SafetyGrade, Severity,
 };
 
@@ -34,8 +39,39 @@ pub mod codes {
     pub const PENSION_SUBSIDY: &str = "pension_subsidy";
 }
 
+// The baseline's thresholds, named once: each condition tests the constant
+// and each reason that cites the threshold prints the same constant.
+
+/// 义务教育阶段: ages, in full years, of compulsory education.
+pub const COMPULSORY_EDUCATION_AGES: RangeInclusive<i32> = 6..=15;
+/// Members younger than this are minors (未满 16 周岁), a ground for tekun.
+pub const ADULT_AGE: i32 = 16;
+/// Members this old or older are elderly (年满 60 周岁), a ground for tekun.
+pub const ELDERLY_AGE: i32 = 60;
+/// 劳动年龄: from adulthood up to the elderly age (employment support,
+/// pension subsidy).
+pub const WORKING_AGES: RangeInclusive<i32> = ADULT_AGE..=ELDERLY_AGE - 1;
+/// 重度残疾: disability grades that ground tekun and a full pension subsidy.
+pub const SEVERE_DISABILITY_GRADES: RangeInclusive<u8> = 1..=2;
 /// Infants younger than this many days are exempt from the medical flag.
 pub const INFANT_MEDICAL_EXEMPT_DAYS: i64 = 90;
+/// Drinking water: at least this many litres per person per day ...
+pub const WATER_MIN_LITRES: f64 = 35.0;
+/// ... or this many in a water-scarce area (缺水地区);
+pub const WATER_MIN_LITRES_SCARCE: f64 = 20.0;
+/// at most this many minutes to fetch water, there and back;
+pub const WATER_MAX_FETCH_MINUTES: f64 = 20.0;
+/// at most this many days without supply in a year.
+pub const WATER_MAX_INTERRUPTION_DAYS: u16 = 36;
+
+/// `6-15`: a range as the reasons write it.
+fn span<T: Display>(range: &RangeInclusive<T>) -> String {
+    format!("{}-{}", range.start(), range.end())
+}
+
+fn severely_disabled(m: &Member) -> bool {
+    m.disability_grade.is_some_and(|g| SEVERE_DISABILITY_GRADES.contains(&g))
+}
 
 /// The baseline's parameter values in force at `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,20 +186,21 @@ pub fn food_clothing(f: &Facts<'_>) -> Option<Flag> {
         .then(|| flag(codes::FOOD_CLOTHING, Severity::Critical, "吃穿不愁未保障".into(), Vec::new()))
 }
 
-/// Members aged 6 to 15 inclusive, neither enrolled nor home-schooled.
+/// Members of compulsory-education age, neither enrolled nor home-schooled.
 pub fn compulsory_education(f: &Facts<'_>) -> Option<Flag> {
     let out: Vec<u32> = f
         .members()
-        .filter(|&(i, m)| (6..=15).contains(&f.age(i)) && !m.enrolled_in_school && !m.home_schooled)
+        .filter(|&(i, m)| COMPULSORY_EDUCATION_AGES.contains(&f.age(i)) && !m.enrolled_in_school && !m.home_schooled)
         .map(|(i, _)| i)
         .collect();
     (!out.is_empty()).then(|| {
-        let reason = format!("义务教育阶段（6-15 周岁）未入学且未送教上门：{}", list_members(f, &out));
+        let ages = span(&COMPULSORY_EDUCATION_AGES);
+        let reason = format!("义务教育阶段（{ages} 周岁）未入学且未送教上门：{}", list_members(f, &out));
         flag(codes::COMPULSORY_EDUCATION, Severity::Warning, reason, out)
     })
 }
 
-/// Residents without medical insurance, except infants under 90 days.
+/// Residents without medical insurance, except young infants.
 pub fn basic_medical(f: &Facts<'_>) -> Option<Flag> {
     let out: Vec<u32> = f
         .residents()
@@ -171,7 +208,10 @@ pub fn basic_medical(f: &Facts<'_>) -> Option<Flag> {
         .map(|(i, _)| i)
         .collect();
     (!out.is_empty()).then(|| {
-        let reason = format!("常住成员未参加基本医疗保险（出生未满 90 天的婴儿除外）：{}", list_members(f, &out));
+        let reason = format!(
+            "常住成员未参加基本医疗保险（出生未满 {INFANT_MEDICAL_EXEMPT_DAYS} 天的婴儿除外）：{}",
+            list_members(f, &out)
+        );
         flag(codes::BASIC_MEDICAL, Severity::Warning, reason, out)
     })
 }
@@ -191,7 +231,7 @@ pub fn housing_safety(f: &Facts<'_>) -> Option<Flag> {
 /// Drinking water below standard in quantity, quality, convenience or supply.
 pub fn drinking_water(f: &Facts<'_>) -> Option<Flag> {
     let w = &f.household.water;
-    let min_litres = if w.water_scarce_area { 20.0 } else { 35.0 };
+    let min_litres = if w.water_scarce_area { WATER_MIN_LITRES_SCARCE } else { WATER_MIN_LITRES };
     let mut problems = Vec::new();
     if w.litres_per_person_day < min_litres {
         let area = if w.water_scarce_area { "（缺水地区）" } else { "" };
@@ -200,11 +240,11 @@ pub fn drinking_water(f: &Facts<'_>) -> Option<Flag> {
     if !w.quality_ok {
         problems.push("水质不达标".to_owned());
     }
-    if w.fetch_minutes > 20.0 {
-        problems.push(format!("取水往返 {} 分钟，超过 20 分钟", w.fetch_minutes));
+    if w.fetch_minutes > WATER_MAX_FETCH_MINUTES {
+        problems.push(format!("取水往返 {} 分钟，超过 {WATER_MAX_FETCH_MINUTES} 分钟", w.fetch_minutes));
     }
-    if w.interruption_days > 36 {
-        problems.push(format!("年停水 {} 天，超过 36 天", w.interruption_days));
+    if w.interruption_days > WATER_MAX_INTERRUPTION_DAYS {
+        problems.push(format!("年停水 {} 天，超过 {WATER_MAX_INTERRUPTION_DAYS} 天", w.interruption_days));
     }
     (!problems.is_empty()).then(|| {
         flag(codes::DRINKING_WATER, Severity::Warning, format!("饮水安全未达标：{}", problems.join("；")), Vec::new())
@@ -260,11 +300,11 @@ pub fn tekun(f: &Facts<'_>) -> Decision {
             continue;
         }
         let age = f.age(i);
-        let ground = if age >= 60 {
-            "年满 60 周岁".to_owned()
-        } else if age < 16 {
-            "未满 16 周岁".to_owned()
-        } else if let Some(grade @ (1 | 2)) = m.disability_grade {
+        let ground = if age >= ELDERLY_AGE {
+            format!("年满 {ELDERLY_AGE} 周岁")
+        } else if age < ADULT_AGE {
+            format!("未满 {ADULT_AGE} 周岁")
+        } else if let Some(grade) = m.disability_grade.filter(|g| SEVERE_DISABILITY_GRADES.contains(g)) {
             format!("残疾等级 {grade} 级")
         } else {
             continue;
@@ -273,8 +313,10 @@ pub fn tekun(f: &Facts<'_>) -> Decision {
         why.push(format!("{}无劳动能力、无法定赡养抚养扶养人、{ground}", who(f, i)));
     }
     if members.is_empty() {
-        let reason =
-            "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 60 周岁、未满 16 周岁或残疾等级 1-2 级".to_owned();
+        let reason = format!(
+            "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 {ELDERLY_AGE} 周岁、未满 {ADULT_AGE} 周岁或残疾等级 {} 级",
+            span(&SEVERE_DISABILITY_GRADES)
+        );
         decision(codes::TEKUN, false, members, reason)
     } else {
         decision(codes::TEKUN, true, members, why.join("；"))
@@ -319,17 +361,18 @@ pub fn housing_renovation(f: &Facts<'_>) -> Decision {
 /// `employment_min_months` months.
 pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
     let min = p.employment_min_months;
+    let ages = span(&WORKING_AGES);
     let members: Vec<u32> = f
         .residents()
         .filter(|&(i, m)| {
-            (16..=59).contains(&f.age(i))
+            WORKING_AGES.contains(&f.age(i))
                 && matches!(m.labor_capacity, LaborCapacity::Full | LaborCapacity::Partial)
                 && m.employment.months < min
         })
         .map(|(i, _)| i)
         .collect();
     if members.is_empty() {
-        let reason = format!("无 16-59 周岁有劳动能力且务工不足 {min} 个月的常住成员");
+        let reason = format!("无 {ages} 周岁有劳动能力且务工不足 {min} 个月的常住成员");
         decision(codes::EMPLOYMENT_SUPPORT, false, members, reason)
     } else {
         let who: Vec<String> = members
@@ -338,30 +381,31 @@ pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
                 Some(format!("{}务工 {} 个月", who(f, i), f.household.members.get(i as usize)?.employment.months))
             })
             .collect();
-        let reason = format!("16-59 周岁有劳动能力、务工不足 {min} 个月：{}", who.join("、"));
+        let reason = format!("{ages} 周岁有劳动能力、务工不足 {min} 个月：{}", who.join("、"));
         decision(codes::EMPLOYMENT_SUPPORT, true, members, reason)
     }
 }
 
-/// 城乡居民养老保险代缴: residents aged 16-59 in the resident pension;
-/// in full for disability grade 1-2, in part for a vulnerable household.
+/// 城乡居民养老保险代缴: working-age residents in the resident pension;
+/// in full for a severe disability, in part for a vulnerable household.
 pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
     let mut full = Vec::new();
     let mut partial = Vec::new();
     for (i, m) in f.residents() {
-        if !(16..=59).contains(&f.age(i)) || m.pension_insurance != Insurance::Resident {
+        if !WORKING_AGES.contains(&f.age(i)) || m.pension_insurance != Insurance::Resident {
             continue;
         }
-        if matches!(m.disability_grade, Some(1 | 2)) {
+        if severely_disabled(m) {
             full.push(i);
         } else if vulnerable {
             partial.push(i);
         }
     }
+    let grades = span(&SEVERE_DISABILITY_GRADES);
     let mut out = Vec::new();
     if !full.is_empty() {
         let reason =
-            format!("参加城乡居民养老保险的重度残疾人（残疾等级 1-2 级），全额代缴：{}", list_members(f, &full));
+            format!("参加城乡居民养老保险的重度残疾人（残疾等级 {grades} 级），全额代缴：{}", list_members(f, &full));
         out.push(Decision { level: Some("full".into()), ..decision(codes::PENSION_SUBSIDY, true, full, reason) });
     }
     if !partial.is_empty() {
@@ -369,10 +413,28 @@ pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
         out.push(Decision { level: Some("partial".into()), ..decision(codes::PENSION_SUBSIDY, true, partial, reason) });
     }
     if out.is_empty() {
-        let reason =
-            "无符合代缴条件的 16-59 周岁城乡居民养老保险参保人（需残疾等级 1-2 级，或家庭为低保、特困或监测对象）"
-                .to_owned();
+        let reason = format!(
+            "无符合代缴条件的 {} 周岁城乡居民养老保险参保人（需残疾等级 {grades} 级，或家庭为低保、特困或监测对象）",
+            span(&WORKING_AGES)
+        );
         out.push(decision(codes::PENSION_SUBSIDY, false, Vec::new(), reason));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_print_in_reasons_as_the_policy_writes_them() {
+        assert_eq!(span(&COMPULSORY_EDUCATION_AGES), "6-15");
+        assert_eq!(span(&WORKING_AGES), "16-59");
+        assert_eq!(span(&SEVERE_DISABILITY_GRADES), "1-2");
+        let water = format!(
+            "{WATER_MIN_LITRES} {WATER_MIN_LITRES_SCARCE} {WATER_MAX_FETCH_MINUTES} {WATER_MAX_INTERRUPTION_DAYS}"
+        );
+        assert_eq!(water, "35 20 20 36");
+        assert_eq!(format!("{ADULT_AGE} {ELDERLY_AGE} {INFANT_MEDICAL_EXEMPT_DAYS}"), "16 60 90");
+    }
 }
