@@ -10,6 +10,7 @@ use std::ops::RangeInclusive;
 use crate::facts::Facts;
 use crate::money::{fen_yuan, num, to_fen, yuan};
 use crate::params::Params;
+use crate::program::Program;
 use crate::types::{
     Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity, Member, MonitoringCategory,
     PovertyStatus, SafetyGrade, Severity,
@@ -261,8 +262,8 @@ pub fn decisions(f: &Facts<'_>, p: &BaselineParams, monitored: bool) -> Vec<Deci
     out
 }
 
-fn decision(program: &str, eligible: bool, members: Vec<u32>, reason: String) -> Decision {
-    Decision { program: program.to_owned(), eligible, members, amount_fen: None, level: None, reason }
+fn decision(program: Program, eligible: bool, members: Vec<u32>, reason: String) -> Decision {
+    Decision { program: program.code().to_owned(), eligible, members, amount_fen: None, level: None, reason }
 }
 
 /// 农村低保: tops per-capita income up to the dibao line for every resident.
@@ -279,10 +280,10 @@ pub fn dibao(f: &Facts<'_>, p: &BaselineParams) -> Decision {
             f.derived.residents,
             fen_yuan(fen)
         );
-        Decision { amount_fen: Some(fen), ..decision(codes::DIBAO, true, residents, reason) }
+        Decision { amount_fen: Some(fen), ..decision(Program::Dibao, true, residents, reason) }
     } else {
         decision(
-            codes::DIBAO,
+            Program::Dibao,
             false,
             Vec::new(),
             format!("人均纯收入 {} 元，不低于低保标准 {} 元", yuan(pci), num(line)),
@@ -317,9 +318,9 @@ pub fn tekun(f: &Facts<'_>) -> Decision {
             "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 {ELDERLY_AGE} 周岁、未满 {ADULT_AGE} 周岁或残疾等级 {} 级",
             span(&SEVERE_DISABILITY_GRADES)
         );
-        decision(codes::TEKUN, false, members, reason)
+        decision(Program::Tekun, false, members, reason)
     } else {
-        decision(codes::TEKUN, true, members, why.join("；"))
+        decision(Program::Tekun, true, members, why.join("；"))
     }
 }
 
@@ -335,9 +336,9 @@ pub fn medical_tilt(f: &Facts<'_>, monitored: bool) -> Decision {
         let reason = format!(
             "{who}，医疗保障倾斜：住院报销比例提高 10 个百分点，起付线降低 50%，大病保险起付线降低 50%、报销比例提高 5 个百分点，不设封顶线"
         );
-        decision(codes::MEDICAL_TILT, true, f.residents().map(|(i, _)| i).collect(), reason)
+        decision(Program::MedicalTilt, true, f.residents().map(|(i, _)| i).collect(), reason)
     } else {
-        decision(codes::MEDICAL_TILT, false, Vec::new(), "非脱贫户且非监测对象".into())
+        decision(Program::MedicalTilt, false, Vec::new(), "非脱贫户且非监测对象".into())
     }
 }
 
@@ -348,12 +349,12 @@ pub fn housing_renovation(f: &Facts<'_>) -> Decision {
     let dangerous = matches!(h.safety_grade, SafetyGrade::C | SafetyGrade::D);
     match (dangerous, h.renovated) {
         (true, false) => {
-            decision(codes::HOUSING_RENOVATION, true, Vec::new(), format!("住房安全等级 {grade} 级，尚未改造"))
+            decision(Program::HousingRenovation, true, Vec::new(), format!("住房安全等级 {grade} 级，尚未改造"))
         }
         (true, true) => {
-            decision(codes::HOUSING_RENOVATION, false, Vec::new(), format!("住房安全等级 {grade} 级，已改造"))
+            decision(Program::HousingRenovation, false, Vec::new(), format!("住房安全等级 {grade} 级，已改造"))
         }
-        _ => decision(codes::HOUSING_RENOVATION, false, Vec::new(), format!("住房安全等级 {grade} 级，无需改造")),
+        _ => decision(Program::HousingRenovation, false, Vec::new(), format!("住房安全等级 {grade} 级，无需改造")),
     }
 }
 
@@ -373,7 +374,7 @@ pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
         .collect();
     if members.is_empty() {
         let reason = format!("无 {ages} 周岁有劳动能力且务工不足 {min} 个月的常住成员");
-        decision(codes::EMPLOYMENT_SUPPORT, false, members, reason)
+        decision(Program::EmploymentSupport, false, members, reason)
     } else {
         let who: Vec<String> = members
             .iter()
@@ -382,7 +383,7 @@ pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
             })
             .collect();
         let reason = format!("{ages} 周岁有劳动能力、务工不足 {min} 个月：{}", who.join("、"));
-        decision(codes::EMPLOYMENT_SUPPORT, true, members, reason)
+        decision(Program::EmploymentSupport, true, members, reason)
     }
 }
 
@@ -406,18 +407,21 @@ pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
     if !full.is_empty() {
         let reason =
             format!("参加城乡居民养老保险的重度残疾人（残疾等级 {grades} 级），全额代缴：{}", list_members(f, &full));
-        out.push(Decision { level: Some("full".into()), ..decision(codes::PENSION_SUBSIDY, true, full, reason) });
+        out.push(Decision { level: Some("full".into()), ..decision(Program::PensionSubsidy, true, full, reason) });
     }
     if !partial.is_empty() {
         let reason = format!("低保、特困或监测对象家庭参加城乡居民养老保险，部分代缴：{}", list_members(f, &partial));
-        out.push(Decision { level: Some("partial".into()), ..decision(codes::PENSION_SUBSIDY, true, partial, reason) });
+        out.push(Decision {
+            level: Some("partial".into()),
+            ..decision(Program::PensionSubsidy, true, partial, reason)
+        });
     }
     if out.is_empty() {
         let reason = format!(
             "无符合代缴条件的 {} 周岁城乡居民养老保险参保人（需残疾等级 {grades} 级，或家庭为低保、特困或监测对象）",
             span(&WORKING_AGES)
         );
-        out.push(decision(codes::PENSION_SUBSIDY, false, Vec::new(), reason));
+        out.push(decision(Program::PensionSubsidy, false, Vec::new(), reason));
     }
     out
 }

@@ -16,6 +16,7 @@ mod date;
 pub mod facts;
 pub mod money;
 mod params;
+mod program;
 mod rules;
 pub mod types;
 
@@ -25,6 +26,7 @@ pub mod guest;
 
 pub use facts::Facts;
 pub use params::Params;
+pub use program::Program;
 pub use rules::{Rules, evaluate_native, info};
 pub use types::*;
 
