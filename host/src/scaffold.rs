@@ -81,11 +81,12 @@ rulehost-sdk = {{ path = {sdk:?} }}
 
 fn lib_rs(name: &str, ident: &str, district: &str) -> String {
     format!(
-        r#"//! {name}: the rules of district {district}. Start from the municipal
-//! baseline and write only what your district changes.
+        r#"//! {name}: the rules of district {district}. The municipal baseline
+//! runs first; write here only what your district changes: `parameters`
+//! to change the baseline's parameter values, `adjust` to change its
+//! outcome (see `rulehost_sdk::Rules`).
 
-use rulehost_sdk::baseline::{{self, BaselineParams}};
-use rulehost_sdk::{{Date, EvalError, Evaluation, Facts, Flag, Household, Params, Rules, Severity}};
+use rulehost_sdk::{{EvalError, Evaluation, Facts, Flag, Params, Rules, Severity}};
 
 pub struct {ident};
 
@@ -93,23 +94,13 @@ impl Rules for {ident} {{
     const NAME: &'static str = "{name}";
     const VERSION: &'static str = "0.1.0";
     const DISTRICTS: &'static [&'static str] = &["{district}"];
-    // The municipal parameters, then this district's own (see params.toml).
-    const PARAMETERS: &'static [&'static str] = &[
-        "monitoring_income_line",
-        "dibao_line",
-        "hardship_expenditure_ratio",
-        "income_drop_ratio",
-        "employment_min_months",
-        "large_household_residents",
-    ];
+    // Parameters beyond the municipal ones, valued in params.toml.
+    const EXTRA_PARAMETERS: &'static [&'static str] = &["large_household_residents"];
 
-    fn evaluate(household: &Household, params: &Params<'_>, as_of: Date) -> Result<Evaluation, EvalError> {{
-        let p = BaselineParams::from_params(params)?;
-        let facts = Facts::new(household, as_of).ok_or_else(|| EvalError::Unsupported("no resident member".into()))?;
-        let mut evaluation = baseline::evaluate_facts(&facts, &p);
+    fn adjust(facts: &Facts<'_>, params: &Params<'_>, evaluation: &mut Evaluation) -> Result<(), EvalError> {{
         let large = params.get_in("large_household_residents", 1.0..=50.0)?;
-        evaluation.flags.extend(large_household(&facts, large));
-        Ok(evaluation)
+        evaluation.flags.extend(large_household(facts, large));
+        Ok(())
     }}
 }}
 

@@ -4,8 +4,8 @@
 //! - `local.migrant_no_income`: a member works outside the county but the
 //!   household reports no wage income at all.
 
-use rulehost_sdk::baseline::{self, BaselineParams};
-use rulehost_sdk::{Date, EmploymentLocation, EvalError, Evaluation, Facts, Flag, Household, Params, Rules, Severity};
+use rulehost_sdk::baseline::BaselineParams;
+use rulehost_sdk::{EmploymentLocation, EvalError, Evaluation, Facts, Flag, Params, Rules, Severity};
 
 pub struct Chengkou;
 
@@ -13,22 +13,17 @@ impl Rules for Chengkou {
     const NAME: &'static str = "chengkou";
     const VERSION: &'static str = "1.0.0";
     const DISTRICTS: &'static [&'static str] = &["500229"];
-    const PARAMETERS: &'static [&'static str] = &[
-        "monitoring_income_line",
-        "dibao_line",
-        "hardship_expenditure_ratio",
-        "income_drop_ratio",
-        "employment_min_months",
-        "monitoring_line_supplement",
-    ];
+    const EXTRA_PARAMETERS: &'static [&'static str] = &["monitoring_line_supplement"];
 
-    fn evaluate(household: &Household, params: &Params<'_>, as_of: Date) -> Result<Evaluation, EvalError> {
+    fn parameters(params: &Params<'_>) -> Result<BaselineParams, EvalError> {
         let mut p = BaselineParams::from_params(params)?;
         p.monitoring_income_line += params.get_in("monitoring_line_supplement", 0.0..=100_000.0)?;
-        let facts = Facts::new(household, as_of).ok_or_else(|| EvalError::Unsupported("no resident member".into()))?;
-        let mut evaluation = baseline::evaluate_facts(&facts, &p);
-        evaluation.flags.extend(migrant_no_income(&facts));
-        Ok(evaluation)
+        Ok(p)
+    }
+
+    fn adjust(facts: &Facts<'_>, _: &Params<'_>, evaluation: &mut Evaluation) -> Result<(), EvalError> {
+        evaluation.flags.extend(migrant_no_income(facts));
+        Ok(())
     }
 }
 

@@ -1,8 +1,8 @@
 //! The municipal baseline rules (市级基线规则), as a library: the baseline
-//! plugin exports them unchanged, a district plugin calls them and changes
-//! only what its policy changes. Every reason carries the values compared.
-//! One file, over 400 lines, because it is one policy: the brief's rules in
-//! the brief's order.
+//! plugin exports them unchanged, a district plugin runs them through the
+//! `Rules` hooks and changes only what its policy changes. Every reason
+//! carries the values compared. One file, over 400 lines, because it is one
+//! policy: the brief's rules in the brief's order.
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -103,9 +103,14 @@ impl BaselineParams {
 
 /// Evaluates every baseline rule.
 pub fn evaluate(h: &Household, p: &BaselineParams, as_of: Date) -> Result<Evaluation, EvalError> {
-    let facts =
-        Facts::new(h, as_of).ok_or_else(|| EvalError::Unsupported("the household has no resident member".into()))?;
+    let facts = Facts::new(h, as_of).ok_or_else(no_resident)?;
     Ok(evaluate_facts(&facts, p))
+}
+
+/// The refusal of a household without a resident member (the schema
+/// forbids one, so the host never sends it).
+pub fn no_resident() -> EvalError {
+    EvalError::Unsupported("the household has no resident member".into())
 }
 
 /// Evaluates every baseline rule on derived facts.

@@ -3,8 +3,7 @@
 //! - employment support below 9 months of work instead of 6 (the
 //!   district's parameter file sets `employment_min_months = 9`).
 
-use rulehost_sdk::baseline::{self, BaselineParams};
-use rulehost_sdk::{Date, EvalError, Evaluation, Facts, Flag, Household, Params, Rules, Severity};
+use rulehost_sdk::{EvalError, Evaluation, Facts, Flag, Params, Rules, Severity};
 
 /// Age from which a household of residents counts as elderly alone.
 const ELDERLY_AGE: i32 = 70;
@@ -16,12 +15,9 @@ impl Rules for Youyang {
     const VERSION: &'static str = "1.0.0";
     const DISTRICTS: &'static [&'static str] = &["500242"];
 
-    fn evaluate(household: &Household, params: &Params<'_>, as_of: Date) -> Result<Evaluation, EvalError> {
-        let p = BaselineParams::from_params(params)?;
-        let facts = Facts::new(household, as_of).ok_or_else(|| EvalError::Unsupported("no resident member".into()))?;
-        let mut evaluation = baseline::evaluate_facts(&facts, &p);
-        evaluation.flags.extend(elderly_alone(&facts));
-        Ok(evaluation)
+    fn adjust(facts: &Facts<'_>, _: &Params<'_>, evaluation: &mut Evaluation) -> Result<(), EvalError> {
+        evaluation.flags.extend(elderly_alone(facts));
+        Ok(())
     }
 }
 
