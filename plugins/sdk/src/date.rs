@@ -37,6 +37,22 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The date `days` after 1970-01-01: the inverse of
+    /// [`days_since_epoch`](Date::days_since_epoch) for years 0 to 65535
+    /// (Howard Hinnant's civil_from_days).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date { year: year as u16, month: month as u8, day: day as u8 }
+    }
+
     /// Whole days from `self` to `later` (negative if `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
         later.days_since_epoch() - self.days_since_epoch()
@@ -118,6 +134,9 @@ mod tests {
     #[test]
     fn day_counts_cross_leap_years() {
         assert_eq!(d("1970-01-01").days_since_epoch(), 0);
+        for days in -40_000..25_000 {
+            assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
+        }
         assert_eq!(d("2000-03-01").days_since_epoch(), 11_017);
         assert_eq!(d("2024-01-01").days_until(d("2024-03-31")), 90);
         assert_eq!(d("2023-01-01").days_until(d("2023-03-31")), 89);

@@ -175,9 +175,23 @@ pub struct Water {
     #[cfg_attr(feature = "host", component(name = "quality-ok"))]
     pub quality_ok: bool,
     #[cfg_attr(feature = "host", component(name = "fetch-minutes"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "whole_as_integer"))]
     pub fetch_minutes: f64,
     #[cfg_attr(feature = "host", component(name = "interruption-days"))]
     pub interruption_days: u16,
+}
+
+/// Writes a whole number of minutes as officials write it (`20`, not
+/// `20.0`); any other value as it is.
+#[cfg(feature = "serde")]
+fn whole_as_integer<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    if v.fract() == 0.0 && v.abs() < EXACT {
+        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
 }
 
 /// A household as plugins see it (identifiers stay in the host).
