@@ -4,7 +4,7 @@
 
 use rulehost_sdk::{Date, Employment, Health, Household, Housing, Income, Insurance, LaborCapacity, Member};
 use rulehost_sdk::{PovertyStatus, Relation, RigidExpenditure, Sex, Water};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::outcome::{Failure, FailureKind};
@@ -89,7 +89,7 @@ impl HouseholdReader {
         }
         let doc = HouseholdDoc::deserialize(value)
             .map_err(|e| Failure::new(FailureKind::InvalidHousehold, format!("invalid household: {e}")))?;
-        doc.into_parsed(value)
+        doc.into_parsed()
     }
 
     /// Every schema violation of `value` (empty when it is valid).
@@ -148,52 +148,57 @@ pub fn compile_schema(name: &'static str, text: &str) -> Result<jsonschema::Vali
         .map_err(|e| SchemaError { name, reason: e.to_string() })
 }
 
-#[derive(Deserialize)]
+/// A household as JSON holds it (`schemas/household.schema.json`, field
+/// for field and in its order): what the reader deserialises, and what the
+/// sample generator serialises, so that the two cannot drift apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HouseholdDoc {
-    #[serde(rename = "schema_version")]
-    _schema_version: String,
-    household_id: String,
-    district_code: String,
-    #[serde(rename = "township")]
-    _township: Option<String>,
-    #[serde(rename = "village")]
-    _village: Option<String>,
-    survey_date: Date,
-    poverty_status: PovertyStatus,
-    lifted_year: Option<u16>,
-    members: Vec<MemberDoc>,
-    income: Income,
-    previous_year_income: f64,
-    rigid_expenditure: RigidExpenditure,
-    housing: Housing,
-    water: Water,
-    food_clothing_secure: bool,
-    #[serde(rename = "extensions")]
-    _extensions: Option<serde::de::IgnoredAny>,
+pub struct HouseholdDoc {
+    pub schema_version: String,
+    pub household_id: String,
+    pub district_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub township: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    pub survey_date: Date,
+    pub poverty_status: PovertyStatus,
+    #[serde(default)]
+    pub lifted_year: Option<u16>,
+    pub members: Vec<MemberDoc>,
+    pub income: Income,
+    pub previous_year_income: f64,
+    pub rigid_expenditure: RigidExpenditure,
+    pub housing: Housing,
+    pub water: Water,
+    pub food_clothing_secure: bool,
+    /// Data of a district's own, keyed by district code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<serde_json::Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
+/// A member as JSON holds it, `member_id` included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MemberDoc {
-    member_id: String,
-    relation: Relation,
-    birth_date: Date,
-    sex: Sex,
-    resident: bool,
-    health: Health,
-    disability_grade: Option<u8>,
-    labor_capacity: LaborCapacity,
-    enrolled_in_school: bool,
-    home_schooled: bool,
-    medical_insurance: Insurance,
-    pension_insurance: Insurance,
-    employment: Employment,
-    has_legal_supporter: bool,
+pub struct MemberDoc {
+    pub member_id: String,
+    pub relation: Relation,
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub resident: bool,
+    pub health: Health,
+    pub disability_grade: Option<u8>,
+    pub labor_capacity: LaborCapacity,
+    pub enrolled_in_school: bool,
+    pub home_schooled: bool,
+    pub medical_insurance: Insurance,
+    pub pension_insurance: Insurance,
+    pub employment: Employment,
+    pub has_legal_supporter: bool,
 }
 
 impl HouseholdDoc {
-    fn into_parsed(self, value: &Value) -> Result<Parsed, Failure> {
+    fn into_parsed(self) -> Result<Parsed, Failure> {
         let district_code: u32 = self.district_code.parse().map_err(|_| {
             Failure::at(FailureKind::InvalidHousehold, "district code is not six digits", "/district_code")
         })?;
@@ -225,7 +230,7 @@ impl HouseholdDoc {
             });
         }
         // A plugin sees only its own district's extension data.
-        let extension = value.get("extensions").and_then(|e| e.get(&self.district_code)).map(|own| own.to_string());
+        let extension = self.extensions.as_ref().and_then(|e| e.get(&self.district_code)).map(Value::to_string);
         Ok(Parsed {
             household_id: self.household_id,
             district_code: self.district_code,

@@ -10,6 +10,8 @@ pub mod strict_json;
 
 mod properties;
 
-pub use household::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, SchemaError, compile_schema};
+pub use household::{
+    EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdDoc, HouseholdReader, MemberDoc, Parsed, SchemaError, compile_schema,
+};
 pub use outcome::{Failure, FailureKind, Status};
 pub use properties::check_line;

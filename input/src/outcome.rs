@@ -44,12 +44,23 @@ impl FailureKind {
 }
 
 /// The record's `status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Rejected,
     PluginError,
+}
+
+impl Status {
+    /// The record's spelling of the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Rejected => "rejected",
+            Status::PluginError => "plugin_error",
+        }
+    }
 }
 
 impl FailureKind {
