@@ -8,12 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
-use crate::household::HouseholdReader;
-use crate::params::ParamFile;
-use crate::pipeline::Worker;
-use crate::plugin::Plugin;
-use crate::registry::{Deployment, Registry};
+use crate::error::{Result, ToolError as Error};
+use rulehost_core::record::{DecisionView, FlagView, RecordView};
+use rulehost_core::{Deployment, HouseholdReader, ParamFile, Pipeline, Plugin, Registry};
 
 /// A cases file as written.
 #[derive(Debug, Deserialize)]
@@ -107,7 +104,7 @@ impl CaseFile {
         if self.params.is_empty() {
             return Ok(None);
         }
-        let files = self.params.iter().map(|p| ParamFile::load(&self.dir.join(p))).collect::<Result<Vec<_>>>()?;
+        let files = self.params.iter().map(|p| ParamFile::load(&self.dir.join(p))).collect::<Result<Vec<_>, _>>()?;
         Ok(Some(ParamFile::layered(files)))
     }
 
@@ -124,7 +121,7 @@ impl CaseFile {
     /// Runs every case through `plugin`.
     pub fn run(&self, plugin: Plugin, params: &ParamFile) -> Result<Vec<Verdict>> {
         let registry = Registry::single(Deployment::new(plugin, params)?);
-        let reader = HouseholdReader::new()?;
+        let reader = HouseholdReader::new().map_err(rulehost_core::Error::from)?;
         let mut verdicts = Vec::with_capacity(self.cases.len());
         for case in &self.cases {
             let as_of = match &case.as_of {
@@ -134,11 +131,14 @@ impl CaseFile {
                 })?),
                 None => None,
             };
-            let mut worker = Worker::new(&registry, &reader, as_of);
+            let mut worker = Pipeline::new(&registry, &reader, as_of);
             let mut out = Vec::new();
             worker.process(1, self.household(case).to_string().as_bytes(), &mut out);
-            let record: Value = serde_json::from_slice(&out).unwrap_or_default();
-            verdicts.push(Verdict { name: case.name.clone(), problems: compare(&case.expect, &record) });
+            let problems = match RecordView::parse(&out) {
+                Ok(record) => compare(&case.expect, &record),
+                Err(e) => vec![format!("the record does not read back: {e}")],
+            };
+            verdicts.push(Verdict { name: case.name.clone(), problems });
         }
         Ok(verdicts)
     }
@@ -192,41 +192,69 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// Differences between what a case expects and the record, as readable
 /// `expected ..., actual ...` lines.
-pub fn compare(expect: &Expect, record: &Value) -> Vec<String> {
+pub fn compare(expect: &Expect, record: &RecordView<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let status = record["status"].as_str().unwrap_or_default();
+    let status = record.status.as_str();
     let want_status = expect.status.as_deref().unwrap_or("ok");
     if status != want_status {
-        let why = record["error"]["message"].as_str().map(|m| format!(" ({m})")).unwrap_or_default();
+        let why = record.error.as_ref().map(|e| format!(" ({})", e.message)).unwrap_or_default();
         problems.push(format!("status: expected {want_status}, actual {status}{why}"));
         return problems;
     }
     if let Some(want) = &expect.monitoring {
-        let got = record["monitoring"].as_str().map(str::to_owned);
+        let got = record.monitoring.as_deref().map(str::to_owned);
         if &got != want {
             let show = |m: &Option<String>| m.clone().unwrap_or_else(|| "none".into());
-            let why = record["monitoring_reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let why = record.monitoring_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
             problems.push(format!("monitoring: expected {}, actual {}{why}", show(want), show(&got)));
         }
     }
     if let Some(want) = &expect.flags {
-        let got: Vec<&Value> = record["flags"].as_array().into_iter().flatten().collect();
+        let got: Vec<Item<'_>> = record.flags.iter().map(Item::flag).collect();
         compare_set("flags", "code", want, &got, &["members", "severity"], &mut problems);
     }
     if let Some(want) = &expect.eligible {
-        let got: Vec<&Value> =
-            record["decisions"].as_array().into_iter().flatten().filter(|d| d["eligible"] == true).collect();
+        let got: Vec<Item<'_>> = record.eligible().map(Item::decision).collect();
         compare_set("eligible", "program", want, &got, &["members", "amount_yuan", "level"], &mut problems);
     }
     problems
 }
 
+/// A flag or an eligible decision, as far as a case can state it.
+struct Item<'r> {
+    name: &'r str,
+    details: [(&'static str, Value); 4],
+}
+
+impl<'r> Item<'r> {
+    fn flag(f: &'r FlagView<'_>) -> Item<'r> {
+        let severity = Value::from(f.severity.as_ref());
+        Item { name: &f.code, details: [members(&f.members), ("severity", severity), NONE, NONE] }
+    }
+
+    fn decision(d: &'r DecisionView<'_>) -> Item<'r> {
+        let amount = ("amount_yuan", d.amount_yuan.map_or(Value::Null, Value::from));
+        let level = ("level", d.level.as_deref().map_or(Value::Null, Value::from));
+        Item { name: &d.program, details: [members(&d.members), amount, level, NONE] }
+    }
+
+    fn detail(&self, name: &str) -> &Value {
+        self.details.iter().find(|(n, _)| *n == name).map_or(&Value::Null, |(_, v)| v)
+    }
+}
+
+const NONE: (&str, Value) = ("", Value::Null);
+
+fn members(ids: &[std::borrow::Cow<'_, str>]) -> (&'static str, Value) {
+    ("members", ids.iter().map(|m| Value::from(m.as_ref())).collect())
+}
+
 /// Compares expected items (names, or objects naming `key`) with actual
 /// items, by name, then each detail the expectation gives.
-fn compare_set(what: &str, key: &str, want: &[Value], got: &[&Value], details: &[&str], problems: &mut Vec<String>) {
+fn compare_set(what: &str, key: &str, want: &[Value], got: &[Item<'_>], details: &[&str], problems: &mut Vec<String>) {
     let name = |v: &Value| v.as_str().or_else(|| v[key].as_str()).unwrap_or_default().to_owned();
     let mut want_names: Vec<String> = want.iter().map(name).collect();
-    let mut got_names: Vec<String> = got.iter().map(|v| name(v)).collect();
+    let mut got_names: Vec<String> = got.iter().map(|i| i.name.to_owned()).collect();
     want_names.sort();
     want_names.dedup();
     got_names.sort();
@@ -237,24 +265,27 @@ fn compare_set(what: &str, key: &str, want: &[Value], got: &[&Value], details: &
     }
     for w in want.iter().filter(|w| w.is_object()) {
         let n = name(w);
-        let actual: Vec<&&Value> = got.iter().filter(|g| name(g) == n).collect();
+        let actual: Vec<&Item<'_>> = got.iter().filter(|g| g.name == n).collect();
         for detail in details {
             let Some(expected) = w.get(*detail) else { continue };
-            let matches = |g: &Value| match *detail {
-                "members" => {
-                    let (mut a, mut b) = (strings(expected), strings(&g[*detail]));
-                    a.sort();
-                    b.sort();
-                    a == b
+            let matches = |g: &Item<'_>| {
+                let got = g.detail(detail);
+                match *detail {
+                    "members" => {
+                        let (mut a, mut b) = (strings(expected), strings(got));
+                        a.sort();
+                        b.sort();
+                        a == b
+                    }
+                    "amount_yuan" => match (expected.as_f64(), got.as_f64()) {
+                        (Some(a), Some(b)) => (a - b).abs() < 0.005,
+                        _ => false,
+                    },
+                    _ => got == expected,
                 }
-                "amount_yuan" => match (expected.as_f64(), g[*detail].as_f64()) {
-                    (Some(a), Some(b)) => (a - b).abs() < 0.005,
-                    _ => false,
-                },
-                _ => &g[*detail] == expected,
             };
             if !actual.iter().any(|g| matches(g)) {
-                let got: Vec<String> = actual.iter().map(|g| g[*detail].to_string()).collect();
+                let got: Vec<String> = actual.iter().map(|g| g.detail(detail).to_string()).collect();
                 problems.push(format!("{what} `{n}` {detail}: expected {expected}, actual {}", got.join(" / ")));
             }
         }

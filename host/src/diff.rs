@@ -4,12 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rulehost_core::record::RecordView;
+use rulehost_core::{HouseholdReader, Pipeline, Registry, Status};
+use rulehost_sdk::baseline::codes;
 use serde::Serialize;
-use serde_json::Value;
-
-use crate::household::HouseholdReader;
-use crate::pipeline::Worker;
-use crate::registry::Registry;
 
 /// What changed, over a whole input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -36,26 +34,19 @@ struct Outcome {
     dibao_fen: i64,
 }
 
-fn outcome(record: &Value) -> Outcome {
+fn outcome(record: &RecordView<'_>) -> Outcome {
     let mut items = BTreeSet::new();
-    if let Some(m) = record["monitoring"].as_str() {
-        items.insert(m.to_owned());
+    if let Some(m) = &record.monitoring {
+        items.insert(m.clone().into_owned());
     }
-    for f in record["flags"].as_array().into_iter().flatten() {
-        items.insert(format!("flag {}", f["code"].as_str().unwrap_or_default()));
+    for f in &record.flags {
+        items.insert(format!("flag {}", f.code));
     }
-    let mut dibao_fen = 0;
-    for d in record["decisions"].as_array().into_iter().flatten().filter(|d| d["eligible"] == true) {
-        let program = d["program"].as_str().unwrap_or_default();
-        items.insert(program.to_owned());
-        if program == "dibao" {
-            dibao_fen += d["amount_yuan"].as_f64().map_or(0, |y| (y * 100.0).round() as i64);
-        }
+    items.extend(record.eligible().map(|d| d.program.clone().into_owned()));
+    if record.status != Status::Ok {
+        items.insert(format!("status {}", record.status.as_str()));
     }
-    if record["status"] != "ok" {
-        items.insert(format!("status {}", record["status"].as_str().unwrap_or_default()));
-    }
-    Outcome { items, dibao_fen }
+    Outcome { items, dibao_fen: record.dibao_fen() }
 }
 
 /// Runs every line through both rule sets and compares.
@@ -68,8 +59,8 @@ pub fn diff<'a>(
     samples: usize,
     keep_ids: bool,
 ) -> DiffReport {
-    let mut a = Worker::new(before, reader, as_of);
-    let mut b = Worker::new(after, reader, as_of);
+    let mut a = Pipeline::new(before, reader, as_of);
+    let mut b = Pipeline::new(after, reader, as_of);
     let mut report = DiffReport::default();
     let (mut out_a, mut out_b) = (Vec::new(), Vec::new());
     for (n, line) in (1u64..).zip(lines) {
@@ -77,8 +68,8 @@ pub fn diff<'a>(
         out_b.clear();
         a.process(n, line, &mut out_a);
         b.process(n, line, &mut out_b);
-        let ra: Value = serde_json::from_slice(&out_a).unwrap_or_default();
-        let rb: Value = serde_json::from_slice(&out_b).unwrap_or_default();
+        // A record the pipeline just wrote always reads back.
+        let (Ok(ra), Ok(rb)) = (RecordView::parse(&out_a), RecordView::parse(&out_b)) else { continue };
         report.households += 1;
         let (oa, ob) = (outcome(&ra), outcome(&rb));
         report.dibao_fen_before += oa.dibao_fen;
@@ -87,11 +78,11 @@ pub fn diff<'a>(
             continue;
         }
         report.changed += 1;
-        let id = rb["household_id"].as_str().unwrap_or("(unreadable)").to_owned();
-        let district = rb["district_code"].as_str().unwrap_or("unreadable").to_owned();
+        let id = rb.household_id.as_deref().unwrap_or("(unreadable)").to_owned();
+        let district = rb.district_code.as_deref().unwrap_or("unreadable").to_owned();
         let mut kinds: Vec<String> = ob.items.difference(&oa.items).map(|k| format!("+{k}")).collect();
         kinds.extend(oa.items.difference(&ob.items).map(|k| format!("-{k}")));
-        if oa.dibao_fen != ob.dibao_fen && oa.items.contains("dibao") && ob.items.contains("dibao") {
+        if oa.dibao_fen != ob.dibao_fen && oa.items.contains(codes::DIBAO) && ob.items.contains(codes::DIBAO) {
             kinds.push("~dibao amount".to_owned());
         }
         for kind in kinds {

@@ -2,6 +2,8 @@
 //! meant for officials. Unknown codes (a district's own flags) have none and
 //! are shown as written.
 
+use rulehost_sdk::baseline::codes;
+
 /// 监测对象 categories.
 pub fn monitoring(code: &str) -> Option<&'static str> {
     Some(match code {
@@ -15,12 +17,12 @@ pub fn monitoring(code: &str) -> Option<&'static str> {
 /// Programmes (帮扶措施).
 pub fn programme(code: &str) -> Option<&'static str> {
     Some(match code {
-        "dibao" => "低保",
-        "tekun" => "特困供养",
-        "medical_tilt" => "医疗救助倾斜",
-        "housing_renovation" => "危房改造",
-        "employment_support" => "就业帮扶",
-        "pension_subsidy" => "养老保险代缴",
+        codes::DIBAO => "低保",
+        codes::TEKUN => "特困供养",
+        codes::MEDICAL_TILT => "医疗救助倾斜",
+        codes::HOUSING_RENOVATION => "危房改造",
+        codes::EMPLOYMENT_SUPPORT => "就业帮扶",
+        codes::PENSION_SUBSIDY => "养老保险代缴",
         _ => return None,
     })
 }
@@ -28,11 +30,11 @@ pub fn programme(code: &str) -> Option<&'static str> {
 /// Flags: the “two assurances, three guarantees” (两不愁三保障) and drinking water.
 pub fn flag(code: &str) -> Option<&'static str> {
     Some(match code {
-        "guarantee.food_clothing" => "吃穿不愁",
-        "guarantee.compulsory_education" => "义务教育保障",
-        "guarantee.basic_medical" => "基本医疗保障",
-        "guarantee.housing_safety" => "住房安全保障",
-        "guarantee.drinking_water" => "饮水安全保障",
+        codes::FOOD_CLOTHING => "吃穿不愁",
+        codes::COMPULSORY_EDUCATION => "义务教育保障",
+        codes::BASIC_MEDICAL => "基本医疗保障",
+        codes::HOUSING_SAFETY => "住房安全保障",
+        codes::DRINKING_WATER => "饮水安全保障",
         _ => return None,
     })
 }

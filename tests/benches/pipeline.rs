@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 
 use rulehost::sdk::baseline::{self, BaselineParams};
 use rulehost::sdk::{Date, EvalError, Evaluation, Household, Params};
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
+use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Pipeline, Plugin, Registry};
 use rulehost_tests::{plugin, root, sample};
 
 fn native_baseline(h: &Household, values: &[f64], as_of: Date) -> Result<Evaluation, EvalError> {
     baseline::evaluate(h, &BaselineParams::from_params(&Params::new(baseline::PARAMETERS, values))?, as_of)
 }
 
-fn time_pass(worker: &mut Worker<'_>, lines: &[&[u8]]) -> Duration {
+fn time_pass(worker: &mut Pipeline<'_>, lines: &[&[u8]]) -> Duration {
     let mut out = Vec::with_capacity(1 << 20);
     let start = Instant::now();
     for (n, line) in (1u64..).zip(lines) {
@@ -44,8 +44,8 @@ fn main() {
     let lines: Vec<&[u8]> = input.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
     let mean_len = input.len() / lines.len().max(1);
 
-    let mut sandboxed = Worker::new(&registry, &reader, None);
-    let mut native = Worker::new(&registry, &reader, None).native(native_baseline);
+    let mut sandboxed = Pipeline::new(&registry, &reader, None);
+    let mut native = Pipeline::new(&registry, &reader, None).native(native_baseline);
     // Warm up both, then alternate rounds and keep each one's best.
     time_pass(&mut sandboxed, &lines[..lines.len().min(2000)]);
     time_pass(&mut native, &lines[..lines.len().min(2000)]);

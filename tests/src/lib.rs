@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use rulehost::build::{Built, build_plugins};
+use rulehost::componentize::{Built, build_plugins};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -48,7 +48,7 @@ pub fn fixtures(dir: &str) -> Vec<(String, String)> {
 /// `default` is true. Parameters: the baseline's.
 pub fn write_registry(dir: &Path, entries: &[(&str, &str, &[&str])], default: bool) -> PathBuf {
     // The 38 districts and counties of Chongqing.
-    let known: Vec<String> = rulehost::sample::DISTRICTS.iter().map(|d| format!("\"{}\"", d.0)).collect();
+    let known: Vec<String> = rulehost::districts::DISTRICTS.iter().map(|d| format!("\"{}\"", d.code)).collect();
     let mut text = format!("districts = [{}]\n", known.join(", "));
     if default {
         text.push_str(&format!("default = \"{}\"\n", entries[0].0));
@@ -82,7 +82,7 @@ pub fn sample(n: u64, seed: u64) -> Vec<u8> {
 /// `registry`: (file stem, record).
 pub fn fixture_records(registry: &rulehost::Registry) -> Vec<(String, serde_json::Value)> {
     let reader = rulehost::HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut worker = rulehost::Worker::new(registry, &reader, None);
+    let mut worker = rulehost::Pipeline::new(registry, &reader, None);
     fixtures("households")
         .into_iter()
         .map(|(name, text)| {

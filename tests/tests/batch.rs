@@ -177,8 +177,8 @@ fn a_resumed_batch_refuses_another_input() {
     let options = BatchOptions { chunk_lines: 100, ..BatchOptions::default() };
     let input = sample(450, 5);
     let (out, _, _) = run(&registry, &input, options);
-    let count = rulehost::resume::count_records(out.as_slice()).unwrap_or_else(|e| panic!("{e}"));
-    let resume = || rulehost::resume::Resume::read(out.as_slice(), count, 100, None).unwrap_or_else(|e| panic!("{e}"));
+    let count = rulehost::batch::count_records(out.as_slice()).unwrap_or_else(|e| panic!("{e}"));
+    let resume = || rulehost::batch::Resume::read(out.as_slice(), count, 100, None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(resume().lines, 400);
 
     // The same input: the rest of the records, exactly.

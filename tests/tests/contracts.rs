@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use rulehost::sdk::{Date, Household};
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker, compile_schema};
+use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Pipeline, Plugin, Registry, compile_schema};
 use rulehost_tests::{fixtures, plugin, root};
 use serde_json::{Map, Value};
 use wit_parser::{Resolve, TypeDefKind};
@@ -230,7 +230,7 @@ fn every_record_matches_the_evaluation_schema() {
     let registry = Registry::single(Deployment::new(baseline, &params).unwrap_or_else(|e| panic!("{e}")));
     let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
     let validator = compile_schema("evaluation", rulehost::EVALUATION_SCHEMA).unwrap_or_else(|e| panic!("{e}"));
-    let mut worker = Worker::new(&registry, &reader, None);
+    let mut worker = Pipeline::new(&registry, &reader, None);
     let inputs = fixtures("households").into_iter().chain(fixtures("invalid")).map(|(n, t)| (n, t.into_bytes()));
     let garbage =
         [("not-json".to_owned(), b"{\"household_id\": ".to_vec()), ("not-utf8".to_owned(), vec![b'{', 0xff, b'}'])];
@@ -272,4 +272,20 @@ fn malformed_households_get_a_clear_schema_error_not_a_panic() {
     let map: Map<String, Value> = Map::new();
     let failure = reader.read(&Value::Object(map).to_string()).err().map(|f| f.message);
     assert!(failure.is_some_and(|m| m.contains("required")), "an empty object names the missing fields");
+}
+
+/// The contract version is declared once, in the SDK; the WIT package must
+/// carry the same version, and the host derives the versioned import name
+/// from the SDK constant.
+#[test]
+fn the_wit_package_version_is_the_sdk_contract_version() {
+    let wit = Wit::load();
+    let versions: Vec<String> = wit
+        .resolve
+        .packages
+        .iter()
+        .filter(|(_, p)| p.name.namespace == "rulehost" && p.name.name == "rules")
+        .filter_map(|(_, p)| p.name.version.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(versions, [rulehost_sdk::CONTRACT_VERSION]);
 }

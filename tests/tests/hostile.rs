@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use rulehost::batch::{self, BatchOptions};
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry, Worker};
+use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Pipeline, Plugin, Registry};
 use rulehost_tests::{plugin, root, sample, write_registry};
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ fn single(package: &str, limits: Limits) -> Registry {
 fn evaluate(package: &str, limits: Limits) -> (Vec<Value>, f64) {
     let registry = single(package, limits);
     let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut worker = Worker::new(&registry, &reader, None);
+    let mut worker = Pipeline::new(&registry, &reader, None);
     let input = sample(3, 11);
     let started = Instant::now();
     let records = (1u64..)

@@ -1,15 +1,14 @@
 //! `rulehost batch`: a whole population through the registry, streaming.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use rulehost::batch::{self, BatchOptions, BatchReport, Progress};
-use rulehost::resume::{Resume, count_records, run_description};
+use rulehost::batch::{self, BatchOptions, BatchReport, Output, Progress, ResultsFile, Resume, run_description};
 use rulehost::sdk::Date;
 use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
 
@@ -42,7 +41,7 @@ pub struct Args {
     /// Evaluate as of this date (YYYY-MM-DD); default: each household's `survey_date`.
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
     as_of: Option<Date>,
-    /// Worker threads; default: every core.
+    /// Pipeline threads; default: every core.
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
     /// Lines longer than this many bytes are rejected.
@@ -119,13 +118,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_line_bytes: args.max_line_bytes,
         ..BatchOptions::default()
     };
-    let partial = partial_output(&args)?;
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
     let run = run_description(&registry, args.as_of, args.max_line_bytes, limits, total_bytes);
-    let (mut output, resume) = match partial {
-        Some(partial) => {
-            check_same_run(&partial, &run)?;
-            let resume = resumed(&partial, options.chunk_lines, rejects.as_mut().map(Output::writer))?;
+    let results = ResultsFile::new(&args.output);
+    let resumed = match args.resume {
+        true => results.resume(&run, options.chunk_lines, rejects.as_mut().map(Output::writer))?,
+        false => None,
+    };
+    if args.resume && resumed.is_none() {
+        eprintln!("nothing to resume (no `{}`): starting afresh", results.partial().display());
+    }
+    let (mut output, resume) = match resumed {
+        Some((output, resume)) => {
             let strangers: Vec<&String> = resume
                 .plugins
                 .iter()
@@ -135,21 +139,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 strangers.is_empty(),
                 "cannot resume from `{}`: its records were made by plugins this registry does not load \
                  (sha256 {strangers:?}); run the batch afresh without `--resume`",
-                partial.display()
+                results.partial().display()
             );
             eprintln!(
                 "resuming `{}`: the records of lines 1 to {} are kept; {} records after them are written again",
-                partial.display(),
+                results.partial().display(),
                 resume.lines,
                 resume.dropped
             );
-            (Output::append(&args.output, &partial, resume.bytes)?, resume)
+            (output, resume)
         }
-        None => (Output::create(&args.output)?, Resume::default()),
+        None => (results.start(&run)?, Resume::default()),
     };
-    if let Some(side) = run_file(&args.output) {
-        std::fs::write(&side, &run).with_context(|| format!("writing `{}`", side.display()))?;
-    }
 
     let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
@@ -168,10 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .context("running the batch")?;
     bar.finish_and_clear();
-    output.commit()?;
-    if let Some(side) = run_file(&args.output) {
-        std::fs::remove_file(&side).ok();
-    }
+    results.finish(output)?;
     if let Some(r) = rejects {
         r.commit()?;
     }
@@ -194,7 +192,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn render(report: &BatchReport, elapsed: Duration) -> String {
-    let mut text = super::summary_table::render(&report.summary, &rulehost::sample::district_name);
+    let mut text = super::summary_table::render(&report.summary, &rulehost::districts::district_name);
     for (plugin, chunks) in &report.stateful {
         text.push_str(&format!(
             "warning: plugin `{plugin}` kept state between households in {chunks} chunk(s); \
@@ -225,127 +223,4 @@ fn summary_json(report: &BatchReport, elapsed: Duration) -> serde_json::Value {
         "total": report.summary.total(),
         "districts": report.summary.districts,
     })
-}
-
-/// With `--resume`, the partial output of an interrupted run, if any.
-fn partial_output(args: &Args) -> anyhow::Result<Option<PathBuf>> {
-    if !args.resume {
-        return Ok(None);
-    }
-    anyhow::ensure!(
-        args.output.as_os_str() != "-",
-        "`--resume` needs `--output FILE`: standard output cannot be resumed"
-    );
-    let mut partial = args.output.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    if partial.exists() {
-        Ok(Some(partial))
-    } else {
-        eprintln!("nothing to resume (no `{}`): starting afresh", partial.display());
-        Ok(None)
-    }
-}
-
-/// `OUTPUT.partial.run`: what the run writing `OUTPUT.partial` was, so that
-/// `--resume` goes on only with the same run. None for standard output.
-fn run_file(output: &Path) -> Option<PathBuf> {
-    if output.as_os_str() == "-" {
-        return None;
-    }
-    let mut side = output.as_os_str().to_owned();
-    side.push(".partial.run");
-    Some(PathBuf::from(side))
-}
-
-/// Refuses to resume a partial output that another run (other registry,
-/// parameters, options or input) wrote.
-fn check_same_run(partial: &Path, run: &str) -> anyhow::Result<()> {
-    let mut side = partial.as_os_str().to_owned();
-    side.push(".run");
-    let side = PathBuf::from(side);
-    let Ok(before) = std::fs::read_to_string(&side) else {
-        anyhow::bail!(
-            "cannot resume from `{}`: `{}`, which says what run wrote it, is missing; run the batch afresh without `--resume`",
-            partial.display(),
-            side.display()
-        );
-    };
-    let changed: Vec<String> = before
-        .lines()
-        .zip(run.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("  was   {a}\n  now   {b}"))
-        .collect();
-    anyhow::ensure!(
-        changed.is_empty() && before.lines().count() == run.lines().count(),
-        "cannot resume from `{}`: it was written by another run\n{}\nrun the batch afresh without `--resume`",
-        partial.display(),
-        changed.join("\n")
-    );
-    Ok(())
-}
-
-/// Reads what an interrupted run wrote to `partial`, writing its non-ok
-/// records to `rejects` again.
-fn resumed(partial: &Path, chunk_lines: usize, rejects: Option<&mut dyn Write>) -> anyhow::Result<Resume> {
-    let open = || {
-        File::open(partial)
-            .map(|f| BufReader::with_capacity(1 << 20, f))
-            .with_context(|| format!("opening `{}`", partial.display()))
-    };
-    let count = count_records(open()?).with_context(|| format!("reading `{}`", partial.display()))?;
-    Resume::read(open()?, count, chunk_lines, rejects)
-        .map_err(|e| anyhow::anyhow!("cannot resume from `{}`: {e}", partial.display()))
-}
-
-/// A file written as `NAME.partial` and renamed on success, or stdout.
-enum Output {
-    Stdout(BufWriter<std::io::Stdout>),
-    File { writer: BufWriter<File>, partial: PathBuf, path: PathBuf },
-}
-
-impl Output {
-    fn create(path: &Path) -> anyhow::Result<Output> {
-        if path.as_os_str() == "-" {
-            return Ok(Output::Stdout(BufWriter::with_capacity(1 << 20, std::io::stdout())));
-        }
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
-        let file = File::create(&partial).with_context(|| format!("creating `{}`", partial.display()))?;
-        Ok(Output::File { writer: BufWriter::with_capacity(1 << 20, file), partial, path: path.to_owned() })
-    }
-
-    /// Goes on writing `partial` after its first `keep` bytes.
-    fn append(path: &Path, partial: &Path, keep: u64) -> anyhow::Result<Output> {
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(partial)
-            .with_context(|| format!("opening `{}`", partial.display()))?;
-        file.set_len(keep).with_context(|| format!("truncating `{}`", partial.display()))?;
-        Ok(Output::File {
-            writer: BufWriter::with_capacity(1 << 20, file),
-            partial: partial.to_owned(),
-            path: path.to_owned(),
-        })
-    }
-
-    fn writer(&mut self) -> &mut dyn Write {
-        match self {
-            Output::Stdout(w) => w,
-            Output::File { writer, .. } => writer,
-        }
-    }
-
-    fn commit(self) -> anyhow::Result<()> {
-        match self {
-            Output::Stdout(mut w) => w.flush().context("writing standard output"),
-            Output::File { writer, partial, path } => {
-                let file = writer.into_inner().map_err(|e| e.into_error()).context("flushing output")?;
-                file.sync_all().ok();
-                std::fs::rename(&partial, &path).with_context(|| format!("renaming to `{}`", path.display()))
-            }
-        }
-    }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rulehost::build::build_plugins;
+use rulehost::componentize::build_plugins;
 use rulehost::sha256_hex;
 
 /// Build plugin crates into WebAssembly components.

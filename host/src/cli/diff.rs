@@ -50,9 +50,9 @@ pub struct Args {
 
 fn rules(engine: &Engine, path: &Path, params: &[PathBuf]) -> anyhow::Result<Registry> {
     if path.extension().is_some_and(|e| e == "toml") {
-        super::rules::registry(engine, path)
+        super::rule_source::registry(engine, path)
     } else {
-        super::rules::plugin(engine, path, params)
+        super::rule_source::plugin(engine, path, params)
     }
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::io::Write;
 
 use anyhow::Context;
-use rulehost::{Status, Worker};
+use rulehost::{Pipeline, Status};
 
 /// Evaluate one household and print its evaluation record as JSON.
 ///
@@ -14,7 +14,7 @@ use rulehost::{Status, Worker};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    household: super::rules::OneHousehold,
+    household: super::rule_source::OneHousehold,
     /// Print the record on one line instead of indented.
     #[arg(long)]
     compact: bool,
@@ -22,7 +22,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (registry, reader, input) = args.household.load()?;
-    let mut worker = Worker::new(&registry, &reader, args.household.as_of).pretty(!args.compact);
+    let mut worker = Pipeline::new(&registry, &reader, args.household.as_of).pretty(!args.compact);
     let mut out = Vec::new();
     let status = worker.process(1, &input, &mut out).status;
     std::io::stdout().write_all(&out).context("writing the record")?;

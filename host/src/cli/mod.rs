@@ -9,7 +9,7 @@ mod explain;
 mod inspect;
 mod new;
 mod report;
-mod rules;
+mod rule_source;
 mod sample;
 mod summary_table;
 mod test;
@@ -99,13 +99,10 @@ pub fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-/// Writes a whole file or nothing: to `FILE.partial`, then renamed.
+/// Writes a whole file or nothing (the batch's atomic writer).
 pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    std::fs::write(&partial, bytes).with_context(|| format!("writing `{}`", path.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("writing `{}`", path.display()))
+    rulehost::batch::write_whole(path, bytes).with_context(|| format!("writing `{}`", path.display()))
 }
 
 pub fn exit(ok: bool) -> ExitCode {

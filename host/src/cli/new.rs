@@ -32,7 +32,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = scaffold(&args.dir, &args.name, &args.district, &args.sdk)?;
     let municipal = root.join("municipal.toml");
-    std::fs::write(&municipal, super::rules::BASELINE_PARAMS)?;
+    std::fs::write(&municipal, super::rule_source::BASELINE_PARAMS)?;
     println!("created {}", root.display());
     println!("next: rulehost build --manifest-path {0}/Cargo.toml --out-dir {0}/dist", root.display());
     println!("      rulehost test --plugin {0}/dist/{1}.wasm {0}/cases.yaml", root.display(), args.name);

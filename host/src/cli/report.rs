@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("reading `{name}`"))?;
 
-    let mut text = super::summary_table::render(&digest.summary, &rulehost::sample::district_name);
+    let mut text = super::summary_table::render(&digest.summary, &rulehost::districts::district_name);
     for (status, kinds) in &digest.failures {
         let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
         text.push_str(&format!("{status}: {}\n", list.join(", ")));
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// The monitoring and dibao lines in force on `date` in the layered files.
 fn lines(files: &[PathBuf], date: Option<Date>) -> anyhow::Result<Lines> {
-    let params = super::rules::params(files)?;
+    let params = super::rule_source::params(files)?;
     let Some(date) = date else { return Ok(Lines::default()) };
     let value = |name: &str| {
         let table = params.for_plugin(&[name.to_owned()], "report").ok()?;

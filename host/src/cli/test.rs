@@ -33,7 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let file = CaseFile::load(&args.cases)?;
     let params = match file.params()? {
         Some(own) if args.params.is_empty() => own,
-        _ => super::rules::params(&args.params)?,
+        _ => super::rule_source::params(&args.params)?,
     };
     let verdicts = file.run(plugin, &params)?;
     let failed = verdicts.iter().filter(|v| !v.problems.is_empty()).count();

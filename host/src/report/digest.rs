@@ -3,14 +3,12 @@
 //! per-capita income, the plugins that produced the records and the dates
 //! evaluated. Read as a stream: memory does not grow with the file.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use serde::{Deserialize, Serialize};
-
-use crate::outcome::Status;
-use crate::summary::{Contribution, Summary};
+use rulehost_core::record::RecordView;
+use rulehost_core::{Contribution, Status, Summary};
+use serde::Serialize;
 
 /// Width of a per-capita income bin, in yuan.
 pub const INCOME_BIN_YUAN: f64 = 500.0;
@@ -72,64 +70,6 @@ pub struct Digest {
     pub unreadable: u64,
 }
 
-#[derive(Deserialize)]
-struct RecordView<'a> {
-    #[serde(borrow)]
-    status: Cow<'a, str>,
-    #[serde(borrow, default)]
-    district_code: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    as_of: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    plugin: Option<PluginView<'a>>,
-    #[serde(borrow, default)]
-    monitoring: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    flags: Vec<FlagView<'a>>,
-    #[serde(borrow, default)]
-    decisions: Vec<DecisionView<'a>>,
-    #[serde(default)]
-    derived: Option<DerivedView>,
-    #[serde(borrow, default)]
-    error: Option<ErrorView<'a>>,
-}
-
-#[derive(Deserialize)]
-struct PluginView<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
-    version: Cow<'a, str>,
-    #[serde(borrow)]
-    sha256: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct FlagView<'a> {
-    #[serde(borrow)]
-    code: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct DecisionView<'a> {
-    #[serde(borrow)]
-    program: Cow<'a, str>,
-    eligible: bool,
-    #[serde(default)]
-    amount_yuan: Option<f64>,
-}
-
-#[derive(Deserialize)]
-struct DerivedView {
-    per_capita_income: f64,
-}
-
-#[derive(Deserialize)]
-struct ErrorView<'a> {
-    #[serde(borrow)]
-    kind: Cow<'a, str>,
-}
-
 impl Digest {
     /// Reads a results file (JSON Lines of evaluation records). Lines that
     /// are not records are counted and their numbers kept; only a read
@@ -139,8 +79,7 @@ impl Digest {
         for line in input.split(b'\n') {
             let line = line?;
             digest.lines += 1;
-            let line = line.strip_suffix(b"\r").unwrap_or(&line);
-            match serde_json::from_slice::<RecordView<'_>>(line) {
+            match RecordView::parse(&line) {
                 Ok(record) if digest.add(&record) => {}
                 _ => {
                     digest.unreadable += 1;
@@ -158,45 +97,19 @@ impl Digest {
     /// none on another, an amount outside 0 to 1e9 yuan, a date that is not
     /// a date.
     fn add(&mut self, r: &RecordView<'_>) -> bool {
-        let status = match r.status.as_ref() {
-            "ok" => Status::Ok,
-            "rejected" => Status::Rejected,
-            "plugin_error" => Status::PluginError,
-            _ => return false,
-        };
-        if (status == Status::Ok) != r.error.is_none()
-            || r.decisions.iter().filter_map(|d| d.amount_yuan).any(|y| !(0.0..=1e9).contains(&y))
-            || r.as_of.as_deref().is_some_and(|d| rulehost_sdk::Date::parse(d).is_none())
-        {
+        if !r.is_consistent() {
             return false;
         }
-        let eligible = r.decisions.iter().filter(|d| d.eligible);
-        let dibao_fen = eligible
-            .clone()
-            .filter(|d| d.program == "dibao")
-            .filter_map(|d| d.amount_yuan)
-            .map(|y| (y * 100.0).round() as i64)
-            .sum();
-        self.summary.apply(
-            Contribution {
-                district: r.district_code.as_deref(),
-                status: Some(status),
-                monitoring: r.monitoring.as_deref(),
-                flags: r.flags.iter().map(|f| f.code.as_ref()).collect(),
-                programmes: eligible.map(|d| d.program.as_ref()).collect(),
-                dibao_fen,
-            },
-            1,
-        );
+        self.summary.apply(Contribution::of_record(r), 1);
         if let Some(e) = &r.error {
             *self
                 .failures
-                .entry(r.status.clone().into_owned())
+                .entry(r.status.as_str().to_owned())
                 .or_default()
                 .entry(e.kind.clone().into_owned())
                 .or_default() += 1;
         }
-        if status == Status::Ok {
+        if r.status == Status::Ok {
             if let Some(d) = &r.derived {
                 self.income.add(d.per_capita_income);
             }

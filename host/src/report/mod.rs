@@ -12,10 +12,10 @@ use std::fmt::Write;
 pub use diff_page::diff_page;
 pub use digest::Digest;
 
+use crate::districts::district_name;
 use crate::labels;
-use crate::sample::district_name;
-use crate::summary::DistrictSummary;
 use page::{section, table, tiles, yuan};
+use rulehost_core::DistrictSummary;
 use svg::{Bin, Marker, Row};
 
 /// The income lines drawn over the income distribution, and where they

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Result, ToolError as Error};
 
 /// The target plugins are compiled for: no WASI, so a plugin built with the
 /// SDK imports nothing at all.

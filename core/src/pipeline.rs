@@ -6,12 +6,12 @@ use std::hash::{Hash, Hasher};
 
 use rulehost_sdk::{Date, EvalError, Evaluation, Household};
 
-use crate::household::{HouseholdReader, Parsed};
-use crate::outcome::{Failure, FailureKind, Status};
 use crate::plugin::Evaluator;
 use crate::record::{Record, check_output};
 use crate::registry::Registry;
 use crate::summary::{Contribution, Summary};
+use rulehost_input::{Failure, FailureKind, Status};
+use rulehost_input::{HouseholdReader, Parsed};
 
 /// What became of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub type NativeRules = fn(&Household, &[f64], Date) -> Result<Evaluation, EvalEr
 
 /// Per-thread state: one lazily started evaluator per deployment, and the
 /// running summary of what it wrote.
-pub struct Worker<'r> {
+pub struct Pipeline<'r> {
     registry: &'r Registry,
     reader: &'r HouseholdReader,
     as_of: Option<Date>,
@@ -40,17 +40,17 @@ pub struct Worker<'r> {
     summary: Summary,
 }
 
-impl std::fmt::Debug for Worker<'_> {
+impl std::fmt::Debug for Pipeline<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("as_of", &self.as_of).finish_non_exhaustive()
+        f.debug_struct("Pipeline").field("as_of", &self.as_of).finish_non_exhaustive()
     }
 }
 
-impl<'r> Worker<'r> {
+impl<'r> Pipeline<'r> {
     /// `as_of` overrides every household's `survey_date` when given.
-    pub fn new(registry: &'r Registry, reader: &'r HouseholdReader, as_of: Option<Date>) -> Worker<'r> {
+    pub fn new(registry: &'r Registry, reader: &'r HouseholdReader, as_of: Option<Date>) -> Pipeline<'r> {
         let evaluators = registry.deployments().iter().map(|_| None).collect();
-        Worker {
+        Pipeline {
             registry,
             reader,
             as_of,
@@ -157,7 +157,7 @@ impl<'r> Worker<'r> {
                     &parsed.member_ids,
                 );
                 write(&record, self.pretty, out);
-                self.summary.apply(contribution(&parsed.district_code, &evaluation), 1);
+                self.summary.apply(Contribution::of_evaluation(&parsed.district_code, &evaluation), 1);
             }
             Err(failure) => {
                 let mut record = Record::failed(line, &failure);
@@ -167,14 +167,7 @@ impl<'r> Worker<'r> {
                 record.plugin = Some(identity);
                 write(&record, self.pretty, out);
                 let status = record.status;
-                self.summary.apply(
-                    Contribution {
-                        district: Some(&parsed.district_code),
-                        status: Some(status),
-                        ..Contribution::default()
-                    },
-                    1,
-                );
+                self.summary.apply(Contribution::of_status(Some(&parsed.district_code), status), 1);
                 outcome.status = status;
             }
         }
@@ -195,21 +188,8 @@ impl<'r> Worker<'r> {
         }
         write(&record, self.pretty, out);
         let district = parsed.map(|p| p.district_code.as_str());
-        self.summary.apply(Contribution { district, status: Some(record.status), ..Contribution::default() }, 1);
+        self.summary.apply(Contribution::of_status(district, record.status), 1);
         LineOutcome { status: record.status, id_hash: parsed.map(|p| id_hash(&p.household_id)), deployment: None }
-    }
-}
-
-/// What an evaluated household adds to the summary.
-fn contribution<'a>(district: &'a str, e: &'a Evaluation) -> Contribution<'a> {
-    let eligible = e.decisions.iter().filter(|d| d.eligible);
-    Contribution {
-        district: Some(district),
-        status: Some(Status::Ok),
-        monitoring: e.monitoring.map(|m| m.as_str()),
-        flags: e.flags.iter().map(|f| f.code.as_str()).collect(),
-        programmes: eligible.clone().map(|d| d.program.as_str()).collect(),
-        dibao_fen: eligible.filter(|d| d.program == "dibao").filter_map(|d| d.amount_fen).sum(),
     }
 }
 

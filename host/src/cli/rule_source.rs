@@ -1,4 +1,4 @@
-//! How commands get their rules: a registry file, or one plugin with
+//! Where commands get their rule set from: a registry file, or one plugin with
 //! layered parameter files (default: the municipal baseline values).
 
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ pub fn plugin(engine: &Engine, path: &Path, params_files: &[PathBuf]) -> anyhow:
 }
 
 /// `--registry` if given, else `--plugin` with `--params`.
-pub fn either(
+pub fn registry_or_plugin(
     engine: &Engine,
     registry_path: Option<&Path>,
     plugin_path: Option<&Path>,
@@ -71,7 +71,7 @@ impl OneHousehold {
     /// The rules (default budgets), a reader and the household's bytes.
     pub fn load(&self) -> anyhow::Result<(Registry, HouseholdReader, Vec<u8>)> {
         let engine = Engine::new(Limits::default())?;
-        let registry = either(&engine, self.registry.as_deref(), self.plugin.as_deref(), &self.params)?;
+        let registry = registry_or_plugin(&engine, self.registry.as_deref(), self.plugin.as_deref(), &self.params)?;
         Ok((registry, HouseholdReader::new()?, super::read_input(&self.household)?))
     }
 }

@@ -34,7 +34,7 @@ pub mod types {
         for<'a> D::Data<'a>: Host,
         T: 'static,
     {
-        linker.instance("rulehost:rules/types@1.0.0")?;
+        linker.instance(&format!("{}/types@{}", super::CONTRACT_PACKAGE, rulehost_sdk::CONTRACT_VERSION))?;
         Ok(())
     }
 }

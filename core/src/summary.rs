@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use rulehost_sdk::Evaluation;
+use rulehost_sdk::baseline::codes;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::outcome::Status;
+use crate::record::RecordView;
+use rulehost_input::Status;
 
 /// The district key for lines whose district could not be read.
 pub const UNREADABLE: &str = "unreadable";
@@ -75,6 +77,38 @@ pub struct Contribution<'a> {
     pub dibao_fen: i64,
 }
 
+impl<'a> Contribution<'a> {
+    /// What an evaluated household adds (the hot path: no record is read back).
+    pub fn of_evaluation(district: &'a str, e: &'a Evaluation) -> Contribution<'a> {
+        let eligible = e.decisions.iter().filter(|d| d.eligible);
+        Contribution {
+            district: Some(district),
+            status: Some(Status::Ok),
+            monitoring: e.monitoring.map(|m| m.as_str()),
+            flags: e.flags.iter().map(|f| f.code.as_str()).collect(),
+            programmes: eligible.clone().map(|d| d.program.as_str()).collect(),
+            dibao_fen: eligible.filter(|d| d.program == codes::DIBAO).filter_map(|d| d.amount_fen).sum(),
+        }
+    }
+
+    /// What a written record adds.
+    pub fn of_record(r: &'a RecordView<'a>) -> Contribution<'a> {
+        Contribution {
+            district: r.district_code.as_deref(),
+            status: Some(r.status),
+            monitoring: r.monitoring.as_deref(),
+            flags: r.flags.iter().map(|f| f.code.as_ref()).collect(),
+            programmes: r.eligible().map(|d| d.program.as_ref()).collect(),
+            dibao_fen: r.dibao_fen(),
+        }
+    }
+
+    /// A record that carries no evaluation: only its district and status.
+    pub fn of_status(district: Option<&'a str>, status: Status) -> Contribution<'a> {
+        Contribution { district, status: Some(status), ..Contribution::default() }
+    }
+}
+
 impl Summary {
     /// Adds (`sign` 1) or takes back (`sign` -1) one record.
     pub fn apply(&mut self, mut c: Contribution<'_>, sign: i64) {
@@ -104,32 +138,6 @@ impl Summary {
             bump(&mut d.programmes, p, sign);
         }
         d.dibao_fen = d.dibao_fen.saturating_add(sign.saturating_mul(c.dibao_fen));
-    }
-
-    /// The contribution of a written record (the rare path: records that
-    /// are replaced after the fact, such as duplicates).
-    pub fn contribution_of(record: &Value) -> Contribution<'_> {
-        let status = match record["status"].as_str() {
-            Some("ok") => Some(Status::Ok),
-            Some("rejected") => Some(Status::Rejected),
-            Some("plugin_error") => Some(Status::PluginError),
-            _ => None,
-        };
-        let eligible = record["decisions"].as_array().into_iter().flatten().filter(|d| d["eligible"] == true);
-        let dibao_fen = eligible
-            .clone()
-            .filter(|d| d["program"] == "dibao")
-            .filter_map(|d| d["amount_yuan"].as_f64())
-            .map(|y| (y * 100.0).round() as i64)
-            .sum();
-        Contribution {
-            district: record["district_code"].as_str(),
-            status,
-            monitoring: record["monitoring"].as_str(),
-            flags: record["flags"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect(),
-            programmes: eligible.filter_map(|d| d["program"].as_str()).collect(),
-            dibao_fen,
-        }
     }
 
     pub fn merge(&mut self, other: &Summary) {

@@ -1,13 +1,13 @@
-//! The evaluation record (`schemas/evaluation.schema.json`): one per input
-//! line, written as one line of JSON. Member indices from the plugin become
+//! Writing a record: one line of JSON per input line, borrowing from the
+//! household and the evaluation. Member indices from the plugin become
 //! `member_id`s here.
 
 use rulehost_sdk::{Date, Derived, Evaluation, MonitoringCategory, Severity};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 
-use crate::outcome::{Failure, FailureKind, Status};
 use crate::plugin::PluginRef;
+use rulehost_input::{Failure, FailureKind, Status};
 
 /// One output record, borrowing from the household and the evaluation.
 #[derive(Debug, Serialize)]

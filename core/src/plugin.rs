@@ -13,10 +13,13 @@ use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
 use crate::cache::CompileCache;
 use crate::engine::{Engine, Limits, StoreState};
 use crate::error::{Error, Result};
-use crate::outcome::{Failure, FailureKind};
+use rulehost_input::{Failure, FailureKind};
 
-/// The contract major version this host speaks.
-const CONTRACT_MAJOR: &str = "1";
+/// Whether a plugin's contract version is compatible with the SDK's
+/// (`rulehost_sdk::CONTRACT_VERSION`, the one declaration): same major.
+fn same_major(version: &str) -> bool {
+    version.split('.').next() == rulehost_sdk::CONTRACT_VERSION.split('.').next()
+}
 
 /// Identity of a loaded plugin, as written into every record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -116,7 +119,7 @@ impl Plugin {
             label: label.to_owned(),
         };
         let info = plugin.read_info()?;
-        if info.contract_version.split('.').next() != Some(CONTRACT_MAJOR) {
+        if !same_major(&info.contract_version) {
             return Err(Error::ContractSkew {
                 path: label.to_owned(),
                 plugin: info.contract_version,
@@ -187,7 +190,7 @@ fn check_imports(engine: &Engine, component: &Component, label: &str) -> Result<
         if package != CONTRACT_PACKAGE {
             return Err(Error::ForbiddenImport { path: label.to_owned(), import: name.to_owned() });
         }
-        if version.split('.').next() != Some(CONTRACT_MAJOR) {
+        if !same_major(version) {
             return Err(Error::ContractSkew {
                 path: label.to_owned(),
                 plugin: if version.is_empty() { "(unversioned)".into() } else { version.to_owned() },

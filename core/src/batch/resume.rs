@@ -4,19 +4,18 @@
 //! records depend only on its own lines, the finished file is byte for byte
 //! what an uninterrupted run writes.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
-
-use serde_json::Value;
 
 use rulehost_sdk::Date;
 
-use crate::batch::BatchReport;
+use super::write::Tally;
 use crate::engine::Limits;
-use crate::outcome::Status;
 use crate::pipeline::id_hash;
+use crate::record::RecordView;
 use crate::registry::Registry;
-use crate::summary::Summary;
+use crate::summary::Contribution;
+use rulehost_input::Status;
 
 /// What the kept records of an interrupted run add up to: where the batch
 /// goes on, and the writer's state at that point.
@@ -31,8 +30,8 @@ pub struct Resume {
     /// The sha256 of every plugin that made a kept record: the registry
     /// resumed with must still load each of them.
     pub plugins: BTreeSet<String>,
-    pub(crate) report: BatchReport,
-    pub(crate) seen: HashSet<u128>,
+    /// The writer's state after the kept records.
+    pub tally: Tally,
     /// The household id of the last kept record, to check against the input.
     pub(crate) last_id: Option<String>,
 }
@@ -54,38 +53,26 @@ impl Resume {
         let mut resume = Resume { lines: keep, dropped: count - keep, ..Resume::default() };
         for (n, line) in (1..=keep).zip(partial.split(b'\n')) {
             let line = line.map_err(|e| format!("reading the partial output: {e}"))?;
-            let record: Value =
-                serde_json::from_slice(&line).map_err(|e| format!("record {n} of the partial output: {e}"))?;
-            if record["line"].as_u64() != Some(n) {
+            let record = RecordView::parse(&line).map_err(|e| format!("record {n} of the partial output: {e}"))?;
+            if record.line != Some(n) {
                 return Err(format!(
                     "record {n} of the partial output is for line {}: it is not the output of a batch",
-                    record["line"]
+                    record.line.map_or_else(|| "(none)".to_owned(), |l| l.to_string())
                 ));
             }
-            let status = match record["status"].as_str() {
-                Some("ok") => Status::Ok,
-                Some("rejected") => Status::Rejected,
-                Some("plugin_error") => Status::PluginError,
-                other => return Err(format!("record {n} of the partial output has status {other:?}")),
-            };
-            let report = &mut resume.report;
-            report.lines += 1;
-            match status {
-                Status::Ok => report.ok += 1,
-                Status::Rejected => report.rejected += 1,
-                Status::PluginError => report.plugin_errors += 1,
-            }
-            report.summary.apply(Summary::contribution_of(&record), 1);
-            if let Some(sha) = record["plugin"]["sha256"].as_str()
-                && !resume.plugins.contains(sha)
+            let tally = &mut resume.tally;
+            tally.report.count(record.status);
+            tally.report.summary.apply(Contribution::of_record(&record), 1);
+            if let Some(plugin) = &record.plugin
+                && !resume.plugins.contains(plugin.sha256.as_ref())
             {
-                resume.plugins.insert(sha.to_owned());
+                resume.plugins.insert(plugin.sha256.clone().into_owned());
             }
-            resume.last_id = record["household_id"].as_str().map(str::to_owned);
+            resume.last_id = record.household_id.as_deref().map(str::to_owned);
             if let Some(id) = &resume.last_id {
-                resume.seen.insert(id_hash(id));
+                tally.seen.insert(id_hash(id));
             }
-            if let (true, Some(r)) = (status != Status::Ok, rejects.as_mut()) {
+            if let (true, Some(r)) = (record.status != Status::Ok, rejects.as_mut()) {
                 r.write_all(&line).and_then(|()| r.write_all(b"\n")).map_err(|e| format!("writing rejects: {e}"))?;
             }
             resume.bytes += line.len() as u64 + 1;
@@ -158,9 +145,10 @@ mod tests {
         let resume = Resume::read(text.as_bytes(), count, 3, Some(&mut rejects)).unwrap();
         assert_eq!((resume.lines, resume.dropped), (6, 1));
         assert_eq!(resume.bytes as usize, text.match_indices('\n').nth(5).unwrap().0 + 1);
-        assert_eq!((resume.report.lines, resume.report.ok, resume.report.plugin_errors), (6, 5, 1));
+        let report = &resume.tally.report;
+        assert_eq!((report.lines, report.ok, report.plugin_errors), (6, 5, 1));
         assert_eq!(resume.last_id.as_deref(), Some("h6"));
-        assert!(resume.seen.contains(&id_hash("h1")) && !resume.seen.contains(&id_hash("h7")));
+        assert!(resume.tally.seen.contains(&id_hash("h1")) && !resume.tally.seen.contains(&id_hash("h7")));
         assert_eq!(String::from_utf8(rejects).unwrap(), record(2, "plugin_error", "h2") + "\n");
     }
 

@@ -1,0 +1,153 @@
+//! The reader thread: cuts the input into chunks of lines without ever
+//! holding more than `max_line_bytes` of one line, and skips the lines an
+//! interrupted run already wrote records for.
+
+use std::io::BufRead;
+use std::ops::Range;
+
+use crossbeam_channel::Sender;
+
+use super::BatchOptions;
+use rulehost_input::HouseholdReader;
+
+/// One line of input, as read.
+#[derive(Debug, Clone)]
+pub(super) enum Line {
+    /// The line's bytes, as a range of the chunk's `data`.
+    Text(Range<usize>),
+    /// Longer than `max_line_bytes`; holds its length.
+    TooLong(usize),
+}
+
+/// Consecutive lines, evaluated together by one worker.
+#[derive(Debug)]
+pub(super) struct Chunk {
+    /// Position in the input, from 0: the writer restores this order.
+    pub seq: u64,
+    /// The 1-based number of the chunk's first line.
+    pub first_line: u64,
+    pub data: Vec<u8>,
+    pub lines: Vec<Line>,
+    /// Input bytes read up to the end of this chunk (for progress).
+    pub bytes_read: u64,
+}
+
+impl Chunk {
+    /// The bytes of line `i` of the chunk, unless it was too long to keep.
+    pub fn text(&self, i: usize) -> Option<&[u8]> {
+        match self.lines.get(i)? {
+            Line::Text(range) => self.data.get(range.clone()),
+            Line::TooLong(_) => None,
+        }
+    }
+}
+
+/// Reads past the first `lines` lines, whose records are already written;
+/// refuses an input that is shorter, or whose last such line is not the
+/// household `last_id` names. Returns the next line number and the bytes read.
+pub(super) fn skip_lines(
+    input: &mut (dyn BufRead + Send),
+    reader: &HouseholdReader,
+    options: BatchOptions,
+    lines: u64,
+    last_id: Option<&str>,
+) -> std::io::Result<(u64, u64)> {
+    let (mut bytes_read, mut data) = (0u64, Vec::new());
+    for n in 1..=lines {
+        data.clear();
+        let Some((line, consumed)) = read_line(input, &mut data, options.max_line_bytes)? else {
+            return Err(std::io::Error::other(format!(
+                "the input has {} lines, but the partial output holds records for {lines}: it is not the output of this input",
+                n - 1
+            )));
+        };
+        bytes_read += consumed;
+        if n == lines
+            && let (Line::Text(range), Some(id)) = (line, last_id)
+        {
+            let found = reader.read_line(&data[range]).map(|p| p.household_id).ok();
+            if found.as_deref() != Some(id) {
+                return Err(std::io::Error::other(format!(
+                    "line {n} of the input is household {found:?}, but the partial output's record for it names `{id}`: it is not the output of this input"
+                )));
+            }
+        }
+    }
+    Ok((lines + 1, bytes_read))
+}
+
+/// Sends chunks of `options.chunk_lines` lines, numbered from `next_line`,
+/// taking a slot for each so that at most that many are in flight.
+pub(super) fn read_chunks(
+    input: &mut (dyn BufRead + Send),
+    options: BatchOptions,
+    mut next_line: u64,
+    mut bytes_read: u64,
+    chunks: &Sender<Chunk>,
+    slots: &Sender<()>,
+) -> std::io::Result<()> {
+    for seq in 0.. {
+        let mut chunk = Chunk { seq, first_line: next_line, data: Vec::new(), lines: Vec::new(), bytes_read: 0 };
+        while chunk.lines.len() < options.chunk_lines {
+            match read_line(input, &mut chunk.data, options.max_line_bytes)? {
+                Some((line, consumed)) => {
+                    bytes_read += consumed;
+                    chunk.lines.push(line);
+                }
+                None => break,
+            }
+        }
+        if chunk.lines.is_empty() {
+            return Ok(());
+        }
+        next_line += chunk.lines.len() as u64;
+        chunk.bytes_read = bytes_read;
+        let last = chunk.lines.len() < options.chunk_lines;
+        if slots.send(()).is_err() || chunks.send(chunk).is_err() {
+            return Ok(()); // The writer stopped; it reports why.
+        }
+        if last {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Reads one line (without its `\n`) into `data`, keeping at most `max`
+/// bytes of it. `None` at the end of input.
+fn read_line(input: &mut dyn BufRead, data: &mut Vec<u8>, max: usize) -> std::io::Result<Option<(Line, u64)>> {
+    let start = data.len();
+    let mut len = 0usize;
+    let mut consumed = 0u64;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            if consumed == 0 {
+                return Ok(None);
+            }
+            break; // A last line without a newline.
+        }
+        let (take, newline) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i, true),
+            None => (buf.len(), false),
+        };
+        if len + take <= max {
+            data.extend_from_slice(&buf[..take]);
+        } else if len <= max {
+            data.truncate(start); // Too long: stop keeping it.
+        }
+        len += take;
+        let used = take + usize::from(newline);
+        input.consume(used);
+        consumed += used as u64;
+        if newline {
+            break;
+        }
+    }
+    let line = if len > max { Line::TooLong(len) } else { Line::Text(start..data.len()) };
+    Ok(Some((line, consumed)))
+}

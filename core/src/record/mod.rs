@@ -1,0 +1,9 @@
+//! The evaluation record (`schemas/evaluation.schema.json`), one per input
+//! line: `write` builds and checks it from a plugin's evaluation, `read`
+//! reads it back from a results file as a typed view.
+
+mod read;
+mod write;
+
+pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
+pub use write::{DecisionOut, FlagOut, MAX_ITEMS, MAX_TEXT, MemberIds, Record, check_output};
