@@ -94,7 +94,21 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// An engine with room for [`DEFAULT_INSTANCES`] plugin instances alive at once.
     pub fn new(limits: Limits) -> Result<Engine> {
+        Engine::with_instances(limits, DEFAULT_INSTANCES)
+    }
+
+    /// An engine for `jobs` worker threads over a registry of `plugins`
+    /// plugins: every worker may hold one warm instance per plugin plus a
+    /// fresh one for the state check, so capacity never runs out (and a lack
+    /// of it is never recorded as a plugin's failure).
+    pub fn for_workers(limits: Limits, jobs: usize, plugins: usize) -> Result<Engine> {
+        let needed = jobs.max(1).saturating_mul(plugins.saturating_add(1)).saturating_add(plugins).saturating_add(8);
+        Engine::with_instances(limits, u32::try_from(needed).unwrap_or(u32::MAX).max(DEFAULT_INSTANCES))
+    }
+
+    fn with_instances(limits: Limits, instances: u32) -> Result<Engine> {
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -106,9 +120,11 @@ impl Engine {
             .max_wasm_stack(512 << 10)
             // Instances come and go at every chunk: reuse their slots rather
             // than map and unmap memory each time.
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(&limits)));
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(&limits, instances)));
         let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Engine(e.to_string()))?;
-        let ticker = Ticker::start(wasmtime.clone());
+        // Without the ticker there is no wall-clock deadline: refuse to run.
+        let ticker = Ticker::start(wasmtime.clone())
+            .map_err(|e| Error::Engine(format!("cannot start the epoch ticker thread: {e}")))?;
         Ok(Engine { wasmtime, limits, _ticker: ticker })
     }
 
@@ -126,19 +142,32 @@ impl Engine {
     }
 }
 
-/// Slots for every instance that can be alive at once: per worker thread,
-/// one per plugin plus a fresh one for the state check, with ample margin.
-/// Slots are sized for the largest memory budget any plugin may have (the
-/// address space is reserved, not committed); each store's limiter holds
-/// its plugin to its own budget.
-fn pooling(limits: &Limits) -> PoolingAllocationConfig {
-    const SLOTS: u32 = 1000;
+/// Instances an engine has room for unless sized for a registry.
+pub const DEFAULT_INSTANCES: u32 = 1000;
+/// Linear memories (and tables) one plugin instance may define; their
+/// sizes add up against the plugin's one memory budget.
+pub const MEMORIES_PER_INSTANCE: u32 = 4;
+/// Core instances one component may hold.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+/// Table elements one plugin instance may hold, over all its tables.
+const TABLE_ELEMENTS: usize = 100_000;
+
+/// Slots for `instances` plugin instances alive at once. Slots are sized
+/// for the largest memory budget any plugin may have (the address space is
+/// reserved, not committed); each store's limiter holds its plugin to its
+/// own budget, summed over its memories.
+fn pooling(limits: &Limits, instances: u32) -> PoolingAllocationConfig {
     let ceiling = usize::try_from(bounds::MEMORY_MIB.end() << 20).unwrap_or(usize::MAX);
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(SLOTS)
-        .total_core_instances(SLOTS)
-        .total_memories(SLOTS)
-        .total_tables(SLOTS)
+    pool.total_component_instances(instances)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+        .max_memories_per_component(MEMORIES_PER_INSTANCE)
+        .max_memories_per_module(MEMORIES_PER_INSTANCE)
+        .total_memories(instances.saturating_mul(MEMORIES_PER_INSTANCE))
+        .max_tables_per_component(MEMORIES_PER_INSTANCE)
+        .max_tables_per_module(MEMORIES_PER_INSTANCE)
+        .total_tables(instances.saturating_mul(MEMORIES_PER_INSTANCE))
         .max_memory_size(ceiling.max(limits.memory_bytes));
     pool
 }
@@ -149,19 +178,16 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(engine: wasmtime::Engine) -> Arc<Ticker> {
+    fn start(engine: wasmtime::Engine) -> std::io::Result<Arc<Ticker>> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
-        std::thread::Builder::new()
-            .name("rulehost-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
-                }
-            })
-            .ok();
-        Arc::new(Ticker { stop })
+        std::thread::Builder::new().name("rulehost-epoch".into()).spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })?;
+        Ok(Arc::new(Ticker { stop }))
     }
 }
 
@@ -175,29 +201,43 @@ impl Drop for Ticker {
 /// refused a growth so the failure can be named.
 #[derive(Debug)]
 pub struct StoreState {
+    /// The budget, over every linear memory of the instance.
     memory_bytes: usize,
+    /// Bytes of every linear memory of the instance, added up.
+    memory_used: usize,
+    /// Elements of every table of the instance, added up.
+    table_elements: usize,
     pub(crate) memory_refused: bool,
 }
 
 impl StoreState {
     fn new(memory_bytes: usize) -> StoreState {
-        StoreState { memory_bytes, memory_refused: false }
+        StoreState { memory_bytes, memory_used: 0, table_elements: 0, memory_refused: false }
     }
 }
 
 impl ResourceLimiter for StoreState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
+    // Called for each memory as it is created (from 0) and as it grows:
+    // the budget holds for all of an instance's memories together.
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = self.memory_used.saturating_sub(current).saturating_add(desired);
+        if total > self.memory_bytes {
             self.memory_refused = true;
             // Trap rather than let the guest see a failed grow: a plugin
             // that asks for that much memory fails this household.
             wasmtime::bail!("memory limit of {} bytes exceeded", self.memory_bytes);
         }
+        self.memory_used = total;
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = self.table_elements.saturating_sub(current).saturating_add(desired);
+        if total > TABLE_ELEMENTS {
+            return Ok(false);
+        }
+        self.table_elements = total;
+        Ok(true)
     }
 
     fn instances(&self) -> usize {
@@ -205,10 +245,10 @@ impl ResourceLimiter for StoreState {
     }
 
     fn tables(&self) -> usize {
-        16
+        MEMORIES_PER_INSTANCE as usize
     }
 
     fn memories(&self) -> usize {
-        4
+        MEMORIES_PER_INSTANCE as usize
     }
 }

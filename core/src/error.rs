@@ -26,6 +26,9 @@ pub enum Error {
     #[error("plugin `{path}` does not implement the rules world: {reason}")]
     NotRulesWorld { path: String, reason: String },
 
+    #[error("plugin `{path}` is refused: {reason}")]
+    BadPluginInfo { path: String, reason: String },
+
     #[error("plugin `{path}` failed while starting: {reason}")]
     Startup { path: String, reason: String },
 

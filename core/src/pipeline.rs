@@ -4,10 +4,13 @@
 
 use std::hash::{Hash, Hasher};
 
-use rulehost_sdk::{Date, EvalError, Evaluation, Household};
+use rulehost_sdk::{Date, Evaluation};
+#[cfg(feature = "unsandboxed-native")]
+use rulehost_sdk::{EvalError, Household};
 
+use crate::checks::{check_evaluation, check_message};
 use crate::plugin::Evaluator;
-use crate::record::{Record, check_output};
+use crate::record::Record;
 use crate::registry::Registry;
 use crate::summary::{Contribution, Summary};
 use rulehost_input::{Failure, FailureKind, Status};
@@ -24,7 +27,10 @@ pub struct LineOutcome {
 }
 
 /// Rules called natively instead of through the plugins, with the values
-/// the host would pass: for measuring what the sandbox costs.
+/// the host would pass: for measuring what the sandbox costs. Only with the
+/// `unsandboxed-native` feature, which the benchmarks turn on: production
+/// builds cannot run a household outside the sandbox.
+#[cfg(feature = "unsandboxed-native")]
 pub type NativeRules = fn(&Household, &[f64], Date) -> Result<Evaluation, EvalError>;
 
 /// Per-thread state: one lazily started evaluator per deployment, and the
@@ -36,6 +42,7 @@ pub struct Pipeline<'r> {
     pretty: bool,
     fresh_each: bool,
     evaluators: Vec<Option<Evaluator<'r>>>,
+    #[cfg(feature = "unsandboxed-native")]
     native: Option<NativeRules>,
     summary: Summary,
 }
@@ -57,6 +64,7 @@ impl<'r> Pipeline<'r> {
             pretty: false,
             fresh_each: false,
             evaluators,
+            #[cfg(feature = "unsandboxed-native")]
             native: None,
             summary: Summary::default(),
         }
@@ -75,6 +83,7 @@ impl<'r> Pipeline<'r> {
         self
     }
 
+    #[cfg(feature = "unsandboxed-native")]
     /// Runs `rules` natively in place of every plugin (benchmarks only:
     /// nothing is sandboxed).
     pub fn native(mut self, rules: NativeRules) -> Self {
@@ -130,16 +139,9 @@ impl<'r> Pipeline<'r> {
             return self.write_failed(line, Some(parsed), &failure, out);
         };
         let identity = deployment.plugin.identity();
-        let result = match self.native {
-            Some(rules) => rules(&parsed.household, &params.values, as_of)
-                .map_err(|e| Failure::new(FailureKind::Declined, e.to_string())),
-            None => {
-                let evaluator = self.evaluators[index].get_or_insert_with(|| deployment.plugin.evaluator());
-                evaluator.evaluate(&parsed.household, &params.values, as_of)
-            }
-        };
+        let result = self.call(index, parsed, &params.values, as_of);
         let output_bytes = deployment.plugin.limits().output_bytes;
-        let result = result.and_then(|e| check_output(&e, parsed.member_ids.len(), output_bytes).map(|()| e));
+        let result = result.and_then(|e| check_evaluation(&e, &parsed.member_ids, output_bytes).map(|()| e));
         if self.fresh_each {
             self.evaluators[index] = None;
         }
@@ -174,6 +176,18 @@ impl<'r> Pipeline<'r> {
         outcome
     }
 
+    /// Evaluates through deployment `index`'s plugin, in this pipeline's
+    /// instance of it.
+    fn call(&mut self, index: usize, parsed: &Parsed, params: &[f64], as_of: Date) -> Result<Evaluation, Failure> {
+        #[cfg(feature = "unsandboxed-native")]
+        if let Some(rules) = self.native {
+            return rules(&parsed.household, params, as_of).map_err(|e| declined(&e.to_string()));
+        }
+        let plugin = &self.registry.deployments()[index].plugin;
+        let evaluator = self.evaluators[index].get_or_insert_with(|| plugin.evaluator());
+        evaluator.evaluate(&parsed.household, params, as_of)
+    }
+
     fn write_failed(
         &mut self,
         line: u64,
@@ -190,6 +204,15 @@ impl<'r> Pipeline<'r> {
         let district = parsed.map(|p| p.district_code.as_str());
         self.summary.apply(Contribution::of_status(district, record.status), 1);
         LineOutcome { status: record.status, id_hash: parsed.map(|p| id_hash(&p.household_id)), deployment: None }
+    }
+}
+
+/// The failure of a household a plugin declined, unless its message
+/// itself is bad output.
+pub(crate) fn declined(message: &str) -> Failure {
+    match check_message(message) {
+        Ok(()) => Failure::new(FailureKind::Declined, message),
+        Err(bad) => bad,
     }
 }
 

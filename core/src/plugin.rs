@@ -119,6 +119,7 @@ impl Plugin {
             label: label.to_owned(),
         };
         let info = plugin.read_info()?;
+        crate::checks::check_info(&info).map_err(|reason| Error::BadPluginInfo { path: label.to_owned(), reason })?;
         if !same_major(&info.contract_version) {
             return Err(Error::ContractSkew {
                 path: label.to_owned(),
@@ -234,14 +235,21 @@ impl<'p> Evaluator<'p> {
         self.store.set_epoch_deadline(limits.deadline_ticks());
         let rules = match &self.rules {
             Some(rules) => rules,
-            None => {
-                let rules = self.plugin.pre.instantiate(&mut self.store).map_err(|e| self.fail(&e))?;
-                self.rules.insert(rules)
-            }
+            None => match self.plugin.pre.instantiate(&mut self.store) {
+                Ok(rules) => self.rules.insert(rules),
+                Err(e) => {
+                    let failure = self.fail(&e);
+                    // A failed start may leave the store half set up (memory
+                    // counted, the limiter's flag raised): the next
+                    // household gets a new one, and its own error.
+                    self.store = self.plugin.new_store();
+                    return Err(failure);
+                }
+            },
         };
         match rules.call_evaluate(&mut self.store, household, params, as_of) {
             Ok(Ok(evaluation)) => Ok(evaluation),
-            Ok(Err(declined)) => Err(Failure::new(FailureKind::Declined, declined.to_string())),
+            Ok(Err(declined)) => Err(crate::pipeline::declined(&declined.to_string())),
             Err(e) => {
                 let failure = self.fail(&e);
                 // A trapped instance may not be entered again: start over.

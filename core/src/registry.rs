@@ -122,6 +122,15 @@ impl Registry {
         }
     }
 
+    /// How many plugins a registry file names, without loading them: to
+    /// size an engine for them ([`Engine::for_workers`]).
+    pub fn count_plugins(path: &Path) -> Result<usize> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let file: RegistryFile = toml::from_str(&text)
+            .map_err(|e| Error::Registry { path: path.display().to_string(), reason: e.to_string() })?;
+        Ok(file.plugins.len())
+    }
+
     /// Loads a registry file: checks every pin, every district claim and
     /// every plugin's own declared districts, then loads the plugins.
     pub fn load(engine: &Engine, path: &Path, cache: Option<&CompileCache>) -> Result<Registry> {

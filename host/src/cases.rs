@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Result, ToolError as Error};
@@ -52,12 +52,72 @@ pub struct Expect {
     #[serde(default, deserialize_with = "present")]
     pub monitoring: Option<Option<String>>,
     /// The exact set of flags: codes, or `{code, members, severity}`.
-    pub flags: Option<Vec<Value>>,
+    pub flags: Option<Vec<Expected<FlagDetail>>>,
     /// The exact set of eligible programmes: names, or
     /// `{program, members, amount_yuan, level}`.
-    pub eligible: Option<Vec<Value>>,
+    pub eligible: Option<Vec<Expected<DecisionDetail>>>,
     /// `ok` (default), `rejected` or `plugin_error`.
     pub status: Option<String>,
+}
+
+/// An expected flag or programme: its name alone, or its details. A key
+/// the details do not know (`member:` for `members:`, an amount on a flag)
+/// is an error naming the key and its line, never a check silently skipped.
+#[derive(Debug, Clone)]
+pub enum Expected<T> {
+    Name(String),
+    Detail(T),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagDetail {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDetail {
+    pub program: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_yuan: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Expected<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Expected<T>, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Expected<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a name, or a map of details")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Expected<T>, E> {
+                Ok(Expected::Name(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Expected<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Expected::Detail)
+            }
+        }
+        d.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+impl<T: Serialize> Expected<T> {
+    /// As JSON: a string, or an object of the details given.
+    fn to_value(&self) -> Value {
+        match self {
+            Expected::Name(name) => Value::String(name.clone()),
+            Expected::Detail(detail) => serde_json::to_value(detail).unwrap_or(Value::Null),
+        }
+    }
 }
 
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -211,11 +271,13 @@ pub fn compare(expect: &Expect, record: &RecordView<'_>) -> Vec<String> {
     }
     if let Some(want) = &expect.flags {
         let got: Vec<Item<'_>> = record.flags.iter().map(Item::flag).collect();
-        compare_set("flags", "code", want, &got, &["members", "severity"], &mut problems);
+        let want: Vec<Value> = want.iter().map(Expected::to_value).collect();
+        compare_set("flags", "code", &want, &got, &["members", "severity"], &mut problems);
     }
     if let Some(want) = &expect.eligible {
         let got: Vec<Item<'_>> = record.eligible().map(Item::decision).collect();
-        compare_set("eligible", "program", want, &got, &["members", "amount_yuan", "level"], &mut problems);
+        let want: Vec<Value> = want.iter().map(Expected::to_value).collect();
+        compare_set("eligible", "program", &want, &got, &["members", "amount_yuan", "level"], &mut problems);
     }
     problems
 }
@@ -289,5 +351,45 @@ fn compare_set(what: &str, key: &str, want: &[Value], got: &[Item<'_>], details:
                 problems.push(format!("{what} `{n}` {detail}: expected {expected}, actual {}", got.join(" / ")));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod expect_tests {
+    use super::*;
+
+    fn load(yaml: &str) -> Result<CaseFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        CaseFile::load(&path)
+    }
+
+    const CASE: &str = "cases:\n  - name: one\n    household: {}\n    expect:\n";
+
+    #[test]
+    fn expectations_read_as_names_or_details() {
+        let file = load(&format!(
+            "{CASE}      flags: [guarantee.basic_medical, {{code: local.x, members: [m1], severity: warning}}]\n      eligible: [{{program: dibao, amount_yuan: 12.5}}]\n"
+        ))
+        .unwrap();
+        let flags = file.cases[0].expect.flags.as_ref().unwrap();
+        assert!(matches!(&flags[0], Expected::Name(n) if n == "guarantee.basic_medical"));
+        assert_eq!(
+            flags[1].to_value(),
+            serde_json::json!({"code": "local.x", "members": ["m1"], "severity": "warning"})
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_naming_it_and_its_line() {
+        let err = load(&format!("{CASE}      flags:\n        - code: local.x\n          member: [m1]\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `member`") && err.contains("line 7"), "{err}");
+        let err = load(&format!("{CASE}      flags:\n        - {{code: local.x, amount_yuan: 3}}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `amount_yuan`") && err.contains("line 6"), "{err}");
     }
 }

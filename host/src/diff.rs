@@ -1,11 +1,16 @@
 //! Rule-change impact: the same households through two rule sets (plugins
 //! or registries), and which outcomes changed: monitoring category, flags,
-//! eligible programmes and dibao amounts, per district and per kind.
+//! eligible programmes and dibao amounts, per district and per kind. Both
+//! sides run through the batch machinery, with its isolation and its
+//! accounting; their records go to temporary files, so memory does not
+//! grow with the input beyond the input itself.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 
+use rulehost_core::batch::{self, BatchOptions, BatchReport};
 use rulehost_core::record::RecordView;
-use rulehost_core::{HouseholdReader, Pipeline, Registry, Status};
+use rulehost_core::{HouseholdReader, Registry, Status};
 use rulehost_sdk::baseline::codes;
 use serde::Serialize;
 
@@ -49,31 +54,53 @@ fn outcome(record: &RecordView<'_>) -> Outcome {
     Outcome { items, dibao_fen: record.dibao_fen() }
 }
 
-/// Runs every line through both rule sets and compares.
-pub fn diff<'a>(
+/// Runs every line of `input` through both rule sets, each through the
+/// batch machinery (fresh instances at every chunk, the state check,
+/// budgets), and compares the records line by line. Every line counts,
+/// empty and unreadable ones included (as rejected on both sides).
+pub fn diff(
     before: &Registry,
     after: &Registry,
     reader: &HouseholdReader,
-    lines: impl Iterator<Item = &'a [u8]>,
-    as_of: Option<rulehost_sdk::Date>,
+    input: &[u8],
+    options: BatchOptions,
     samples: usize,
     keep_ids: bool,
-) -> DiffReport {
-    let mut a = Pipeline::new(before, reader, as_of);
-    let mut b = Pipeline::new(after, reader, as_of);
+) -> Result<Diff, DiffError> {
+    let run = |registry: &Registry| -> Result<(BatchReport, BufReader<std::fs::File>), DiffError> {
+        let mut records = tempfile::tempfile()?;
+        let report = {
+            let mut out = BufWriter::with_capacity(1 << 20, &mut records);
+            let report = batch::run(registry, reader, &mut &input[..], &mut out, None, options, &())?;
+            out.flush()?;
+            report
+        };
+        records.seek(SeekFrom::Start(0))?;
+        Ok((report, BufReader::with_capacity(1 << 20, records)))
+    };
+    let (before_run, mut a) = run(before)?;
+    let (after_run, mut b) = run(after)?;
     let mut report = DiffReport::default();
-    let (mut out_a, mut out_b) = (Vec::new(), Vec::new());
-    for (n, line) in (1u64..).zip(lines) {
-        out_a.clear();
-        out_b.clear();
-        a.process(n, line, &mut out_a);
-        b.process(n, line, &mut out_b);
-        // A record the pipeline just wrote always reads back.
-        let (Ok(ra), Ok(rb)) = (RecordView::parse(&out_a), RecordView::parse(&out_b)) else { continue };
-        report.households += 1;
+    let (mut fen_before, mut fen_after) = (0i128, 0i128);
+    let (mut line_a, mut line_b) = (Vec::new(), Vec::new());
+    loop {
+        line_a.clear();
+        line_b.clear();
+        let (na, nb) = (a.read_until(b'\n', &mut line_a)?, b.read_until(b'\n', &mut line_b)?);
+        if na == 0 || nb == 0 {
+            if na != nb {
+                return Err(DiffError::Records("the two sides wrote different numbers of records".into()));
+            }
+            break;
+        }
+        let n = report.households + 1;
+        let unreadable = |e: serde_json::Error| DiffError::Records(format!("record {n} does not read back: {e}"));
+        let ra = RecordView::parse(line_a.strip_suffix(b"\n").unwrap_or(&line_a)).map_err(unreadable)?;
+        let rb = RecordView::parse(line_b.strip_suffix(b"\n").unwrap_or(&line_b)).map_err(unreadable)?;
+        report.households = n;
         let (oa, ob) = (outcome(&ra), outcome(&rb));
-        report.dibao_fen_before += oa.dibao_fen;
-        report.dibao_fen_after += ob.dibao_fen;
+        fen_before += i128::from(oa.dibao_fen);
+        fen_after += i128::from(ob.dibao_fen);
         if oa == ob {
             continue;
         }
@@ -97,7 +124,37 @@ pub fn diff<'a>(
             report.changed_ids.push(id);
         }
     }
-    report
+    let total = |fen: i128| i64::try_from(fen).map_err(|_| DiffError::Overflow(fen));
+    report.dibao_fen_before = total(fen_before)?;
+    report.dibao_fen_after = total(fen_after)?;
+    Ok(Diff { report, before: before_run, after: after_run })
+}
+
+/// A diff and the batch reports of its two sides (how many records were
+/// rejected or failed on each).
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub report: DiffReport,
+    pub before: BatchReport,
+    pub after: BatchReport,
+}
+
+impl Diff {
+    /// Whether every record on both sides is `ok`.
+    pub fn all_ok(&self) -> bool {
+        self.before.ok == self.before.lines && self.after.ok == self.after.lines
+    }
+}
+
+/// Why a diff could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("reading or writing the records of a side: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Records(String),
+    #[error("a dibao total of {0} fen does not fit in 64 bits")]
+    Overflow(i128),
 }
 
 impl DiffReport {

@@ -26,6 +26,6 @@ pub use rulehost_core::{Deployment, Registry};
 pub use rulehost_core::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, SchemaError, compile_schema};
 pub use rulehost_core::{Error, Failure, FailureKind, Status};
 pub use rulehost_core::{Evaluator, Plugin, PluginRef, sha256_hex};
-pub use rulehost_core::{LineOutcome, NativeRules, Pipeline, id_hash};
+pub use rulehost_core::{LineOutcome, Pipeline, id_hash};
 pub use rulehost_core::{ParamFile, ParamSet, ParamTable};
 pub use rulehost_sdk as sdk;

@@ -366,3 +366,101 @@ fn explain_shows_a_marginal_households_income_the_line_and_the_parameter_set() {
     assert!(report.contains("  monitoring_income_line = 6900"), "{report}");
     assert!(report.contains("✔ eligible     medical_tilt"), "{report}");
 }
+
+/// Capacity never changes results: a registry with a plugin of its own for
+/// each of the 38 districts gives byte-identical records for 1, 2 and 64
+/// jobs. With 64 workers each holding a warm instance of every plugin, a
+/// fixed pool of instances would run out, and running out must never be
+/// recorded as a plugin's failure.
+#[test]
+fn a_38_plugin_registry_gives_the_same_records_for_any_number_of_jobs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let districts: Vec<[&str; 1]> = harness::districts().iter().map(|d| [*d]).collect();
+    let names: Vec<String> = (0..districts.len()).map(|i| format!("p{i}")).collect();
+    let entries: Vec<(&str, &str, &[&str])> =
+        names.iter().zip(&districts).map(|(n, d)| (n.as_str(), "rulehost-baseline", &d[..])).collect();
+    let registry = write_registry(dir.path(), &entries, false).display().to_string();
+    // 66 chunks of 1024 lines: every one of 64 workers gets work.
+    let input = dir.path().join("households.jsonl");
+    std::fs::write(&input, sample(66 * 1024, 38)).unwrap_or_else(|e| panic!("{e}"));
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2", "64"] {
+        let out = dir.path().join(format!("out-{jobs}.jsonl"));
+        let run = rulehost(&[
+            "batch",
+            "--registry",
+            &registry,
+            "--input",
+            &input.display().to_string(),
+            "--output",
+            &out.display().to_string(),
+            "--jobs",
+            jobs,
+            "--quiet",
+        ]);
+        assert_eq!(run.status.code(), Some(0), "--jobs {jobs}: {}", text(&run.stderr));
+        outputs.push(std::fs::read(&out).unwrap_or_else(|e| panic!("{e}")));
+    }
+    assert_eq!(outputs[0].iter().filter(|&&b| b == b'\n').count(), 66 * 1024);
+    assert!(outputs[0] == outputs[1], "--jobs 1 and 2 differ");
+    assert!(outputs[0] == outputs[2], "--jobs 1 and 64 differ");
+}
+
+/// `validate` and `batch` read lines with the same strict reader: over a
+/// set of hostile lines, a line is invalid for one exactly when the other
+/// rejects it.
+#[test]
+fn validate_and_batch_agree_on_every_hostile_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good = std::fs::read_to_string(root().join("tests/fixtures/households/01-at-monitoring-line.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let good: Value = serde_json::from_str(&good).unwrap_or_else(|e| panic!("{e}"));
+    let one = good.to_string();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string().into_bytes()
+    };
+    let lines: Vec<Vec<u8>> = vec![
+        one.clone().into_bytes(),
+        // (Other ids: a repeated id is a batch's concern, not a line's.)
+        [b"\xEF\xBB\xBF".as_slice(), &with(&|v| v["household_id"] = "bom".into())].concat(),
+        [with(&|v| v["household_id"] = "crlf".into()), b"\r".to_vec()].concat(),
+        one.replacen("{", "{\"household_id\":\"twice\",", 1).into_bytes(),
+        b"\xFF\xFE not utf-8".to_vec(),
+        Vec::new(),
+        b"   ".to_vec(),
+        one[..one.len() / 2].as_bytes().to_vec(),
+        with(&|v| v["members"][0]["sex"] = "m".into()),
+        with(&|v| v["unknown"] = 1.into()),
+        with(&|v| v["members"][1]["member_id"] = v["members"][0]["member_id"].clone()),
+        with(&|v| v["survey_date"] = "2023-02-30".into()),
+        b"[1, 2, 3]".to_vec(),
+        b"null".to_vec(),
+    ];
+    let input = dir.path().join("hostile.jsonl");
+    let mut bytes = lines.join(&b'\n');
+    bytes.push(b'\n');
+    std::fs::write(&input, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let input = input.display().to_string();
+
+    let validated = rulehost(&["validate", &input]);
+    let mut invalid: Vec<u64> = text(&validated.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{input}:")))
+        .filter_map(|l| l.split(':').next()?.parse().ok())
+        .collect();
+    invalid.dedup();
+    let output = dir.path().join("out.jsonl").display().to_string();
+    rulehost(&["batch", "--registry", "rulehost.toml", "--input", &input, "--output", &output, "--quiet"]);
+    let records = std::fs::read_to_string(&output).unwrap_or_else(|e| panic!("{e}"));
+    let rejected: Vec<u64> = records
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["status"] == "rejected")
+        .filter_map(|r| r["line"].as_u64())
+        .collect();
+    assert_eq!(records.lines().count(), lines.len(), "one record per line");
+    assert_eq!(invalid, rejected, "validate: {}", text(&validated.stdout));
+    assert_eq!(invalid, (4..=14).collect::<Vec<u64>>(), "the first three lines are valid, every other is not");
+}

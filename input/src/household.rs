@@ -92,6 +92,23 @@ impl HouseholdReader {
         doc.into_parsed()
     }
 
+    /// Every reason `bytes` is refused, empty exactly when [`read_line`]
+    /// accepts it: the same strict reading (BOM, CR, UTF-8, duplicate keys,
+    /// schema, member ids), listing every schema violation, not the first.
+    ///
+    /// [`read_line`]: HouseholdReader::read_line
+    pub fn refusals(&self, bytes: &[u8]) -> Vec<Failure> {
+        match self.read_line(bytes) {
+            Ok(_) => Vec::new(),
+            Err(first) if first.kind == FailureKind::Schema => {
+                let value = std::str::from_utf8(trim_line(bytes)).ok().and_then(|t| crate::strict_json::parse(t).ok());
+                let all = value.map(|v| self.violations(&v)).unwrap_or_default();
+                if all.is_empty() { vec![first] } else { all }
+            }
+            Err(other) => vec![other],
+        }
+    }
+
     /// Every schema violation of `value` (empty when it is valid).
     pub fn violations(&self, value: &Value) -> Vec<Failure> {
         self.validator

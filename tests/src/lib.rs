@@ -43,12 +43,17 @@ pub fn fixtures(dir: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The codes of Chongqing's 38 districts and counties.
+pub fn districts() -> Vec<&'static str> {
+    rulehost::districts::DISTRICTS.iter().map(|d| d.code).collect()
+}
+
 /// Writes a registry file in `dir` pinning the named workspace plugins:
 /// `(name, package, districts)`; the first entry is the default when
 /// `default` is true. Parameters: the baseline's.
 pub fn write_registry(dir: &Path, entries: &[(&str, &str, &[&str])], default: bool) -> PathBuf {
     // The 38 districts and counties of Chongqing.
-    let known: Vec<String> = rulehost::districts::DISTRICTS.iter().map(|d| format!("\"{}\"", d.code)).collect();
+    let known: Vec<String> = districts().iter().map(|d| format!("\"{d}\"")).collect();
     let mut text = format!("districts = [{}]\n", known.join(", "));
     if default {
         text.push_str(&format!("default = \"{}\"\n", entries[0].0));

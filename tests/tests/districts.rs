@@ -164,8 +164,10 @@ fn diff_reports_exactly_the_households_whose_outcomes_differ() {
     let after = single("district-chengkou", &chengkou_params);
     let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
     let input = rulehost_tests::sample(3000, 21);
-    let lines = || input.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    let report = rulehost::diff::diff(&before, &after, &reader, lines(), None, 3, true);
+    let options = rulehost::batch::BatchOptions { jobs: 2, ..Default::default() };
+    let report = rulehost::diff::diff(&before, &after, &reader, &input, options, 3, true)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .report;
 
     // The direct way: two result files, compared line by line.
     let results = |registry: &Registry| {

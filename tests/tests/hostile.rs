@@ -140,13 +140,25 @@ fn a_hostile_plugin_in_a_10000_household_batch_fails_only_its_own_households() {
             ("baseline", "rulehost-baseline", &[]),
             ("loop", "test-loop", &["500101"]),
             ("memory", "test-memory", &["500229"]),
+            ("misbehave", "test-misbehave", &["500238"]),
         ],
         true,
     );
     let engine = Engine::new(limits()).unwrap_or_else(|e| panic!("{e}"));
     let registry = Registry::load(&engine, &path, None).unwrap_or_else(|e| panic!("{e}"));
     let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let input = sample(10_000, 99);
+    // 巫溪's households each ask the misbehaving plugin for another kind of
+    // untruthful output (or none, every sixth).
+    let ways = ["member_flood", "long_error", "escape_reason", "items", "not_finite", "none"];
+    let mut input = Vec::new();
+    for (i, line) in sample(10_000, 99).split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        let mut h: Value = serde_json::from_slice(line).unwrap_or_else(|e| panic!("{e}"));
+        if h["district_code"] == "500238" {
+            h["extensions"] = serde_json::json!({ "500238": ways[i % ways.len()] });
+        }
+        input.extend_from_slice(h.to_string().as_bytes());
+        input.push(b'\n');
+    }
     let mut out = Vec::new();
     let started = Instant::now();
     let report = batch::run(&registry, &reader, &mut input.as_slice(), &mut out, None, BatchOptions::default(), &())
@@ -155,7 +167,7 @@ fn a_hostile_plugin_in_a_10000_household_batch_fails_only_its_own_households() {
     let records: Vec<Value> =
         out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).filter_map(|l| serde_json::from_slice(l).ok()).collect();
     assert_eq!(records.len(), 10_000, "one record per household");
-    let mut hostile = 0;
+    let (mut hostile, mut misbehaved, mut honest) = (0, 0, 0);
     for r in &records {
         match r["district_code"].as_str() {
             Some("500101") => {
@@ -172,10 +184,21 @@ fn a_hostile_plugin_in_a_10000_household_batch_fails_only_its_own_households() {
                     (Some("memory"), Some("memory_limit"))
                 );
             }
+            Some("500238") if r["status"] != "ok" => {
+                hostile += 1;
+                misbehaved += 1;
+                assert_eq!(
+                    (r["plugin"]["name"].as_str(), r["error"]["kind"].as_str()),
+                    (Some("misbehave"), Some("bad_output")),
+                    "{r}"
+                );
+            }
+            Some("500238") => honest += 1,
             _ => assert_eq!(r["status"], "ok", "{r}"),
         }
     }
     assert!(hostile > 500, "the sample should give the hostile plugins work: {hostile}");
+    assert!(misbehaved > 50 && honest > 5, "巫溪: {misbehaved} refused, {honest} honest");
     assert_eq!((report.lines, report.plugin_errors, report.ok), (10_000, hostile, 10_000 - hostile));
     assert!(secs < 120.0, "bounded time: {secs} s");
 }
@@ -357,4 +380,89 @@ fn budgets_out_of_range_or_misspelt_are_refused_at_load() {
         let err = Registry::load(&engine, &path, None).map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains(expected), "{limits}: {err}");
     }
+}
+
+/// The fixture household of district 500101 with `extensions` naming how
+/// the `test-misbehave` plugin should misbehave.
+fn misbehaving(way: &str) -> String {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/households/01-at-monitoring-line.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut household: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    household["extensions"] = serde_json::json!({ "500101": way });
+    household.to_string()
+}
+
+/// Every output check is reached by a plugin that stays within its memory,
+/// fuel and output budgets (16 MiB, 5,000,000 fuel, 64 KiB): the check
+/// itself refuses the output, and says which.
+#[test]
+fn each_output_check_refuses_untruthful_output_within_every_budget() {
+    let registry = single("test-misbehave", limits());
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        ("items", "257 flags"),
+        ("long_reason", "a reason of 5000 bytes"),
+        ("bad_code", "code `Test Code!`"),
+        ("member_index", "member index 99"),
+        ("member_flood", "named 200 members, but the household has 3"),
+        ("member_twice", "member index 0 twice"),
+        ("not_finite", "not finite"),
+        ("amount", "-5 fen"),
+        ("escape_reason", "control character"),
+        ("long_error", "declined with a message of 80"),
+        ("escape_error", "declined with a message holding a control character"),
+    ];
+    for (way, said) in cases {
+        let mut out = Vec::new();
+        Pipeline::new(&registry, &reader, None).process(1, misbehaving(way).as_bytes(), &mut out);
+        let record: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(record["error"]["kind"], "bad_output", "{way}: {record}");
+        let message = record["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(said), "{way}: {message}");
+        assert!(!message.chars().any(char::is_control), "{way}: the message is safe to print: {message:?}");
+    }
+    // And an honest household through the same plugin is fine.
+    let mut out = Vec::new();
+    Pipeline::new(&registry, &reader, None).process(1, misbehaving("none").as_bytes(), &mut out);
+    assert!(String::from_utf8_lossy(&out).contains("\"status\":\"ok\""));
+}
+
+#[test]
+fn a_plugin_naming_itself_with_escape_sequences_is_refused_at_load() {
+    let engine = Engine::new(limits()).unwrap_or_else(|e| panic!("{e}"));
+    let err = Plugin::load(&engine, &plugin("test-evilname")).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("is refused: its name \"evil\\u{1b}[2J"), "{err}");
+    assert!(!err.chars().any(char::is_control), "the refusal is safe to print: {err:?}");
+}
+
+/// The core module of a built test plugin.
+fn core_module(package: &str) -> Vec<u8> {
+    plugin(package);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from);
+    let lib = package.replace('-', "_");
+    let path = target.join(format!("wasm/wasm32-unknown-unknown/release/{lib}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The memory budget holds for all of an instance's linear memories
+/// together: a component defining extra memories gets no more in total.
+#[test]
+fn several_memories_share_one_memory_budget() {
+    let core = core_module("test-echo");
+    let with_memories = |pages: u32, count: usize| {
+        let mut wat = wasmprinter::print_bytes(&core).unwrap_or_else(|e| panic!("{e}"));
+        let end = wat.rfind(')').unwrap_or_else(|| panic!("no module end"));
+        wat.insert_str(end, &format!("(memory {pages})").repeat(count));
+        let module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("{e}"));
+        rulehost::componentize::componentize(&module).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let budget = Limits { memory_bytes: 64 << 20, ..limits() };
+    let engine = Engine::new(budget).unwrap_or_else(|e| panic!("{e}"));
+    // Two extra memories of 20 MiB (320 pages): within 64 MiB together.
+    let fits = Plugin::from_bytes(&engine, &with_memories(320, 2), "two-small-memories");
+    assert!(fits.is_ok(), "{:?}", fits.err().map(|e| e.to_string()));
+    // Two of 40 MiB: each alone is within 64 MiB, together they are not.
+    let err =
+        Plugin::from_bytes(&engine, &with_memories(640, 2), "two-large-memories").map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("memory limit of 67108864 bytes exceeded"), "{err}");
 }

@@ -6,4 +6,4 @@ mod read;
 mod write;
 
 pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
-pub use write::{DecisionOut, FlagOut, MAX_ITEMS, MAX_TEXT, MemberIds, Record, check_output};
+pub use write::{DecisionOut, FlagOut, MemberIds, Record};

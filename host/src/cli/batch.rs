@@ -95,7 +95,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let limits = Limits::checked(args.fuel, args.timeout_ms, args.memory_mib, args.output_kib)
         .map_err(|e| anyhow::anyhow!("budgets: {e}"))?;
-    let engine = Engine::new(limits)?;
+    let jobs = args.jobs.unwrap_or(BatchOptions::default().jobs);
+    let plugins = Registry::count_plugins(&args.registry)
+        .with_context(|| format!("loading registry `{}`", args.registry.display()))?;
+    let engine = Engine::for_workers(limits, jobs, plugins)?;
     let cache = match (&args.cache_dir, args.no_cache) {
         (_, true) => None,
         (Some(dir), false) => Some(CompileCache::new(dir)),
@@ -112,12 +115,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, file)), size)
     };
-    let options = BatchOptions {
-        jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
-        as_of: args.as_of,
-        max_line_bytes: args.max_line_bytes,
-        ..BatchOptions::default()
-    };
+    let options =
+        BatchOptions { jobs, as_of: args.as_of, max_line_bytes: args.max_line_bytes, ..BatchOptions::default() };
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
     let run = run_description(&registry, args.as_of, args.max_line_bytes, limits, total_bytes);
     let results = ResultsFile::new(&args.output);

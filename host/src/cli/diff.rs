@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use rulehost::batch::BatchOptions;
 use rulehost::diff::diff;
 use rulehost::sdk::Date;
 use rulehost::{Engine, HouseholdReader, Limits, Registry};
@@ -67,11 +68,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         input = std::fs::read(&args.input).with_context(|| format!("reading `{}`", args.input.display()))?;
     }
-    let lines = input.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    let report = diff(&before, &after, &reader, lines, args.as_of, args.samples, false);
+    let options = BatchOptions { as_of: args.as_of, ..BatchOptions::default() };
+    let diff = diff(&before, &after, &reader, &input, options, args.samples, false).context("comparing the records")?;
+    let report = &diff.report;
     print!("{}", report.render());
+    if !diff.all_ok() {
+        eprintln!(
+            "note: {} of {} records before and {} of {} after were rejected or failed",
+            diff.before.lines - diff.before.ok,
+            diff.before.lines,
+            diff.after.lines - diff.after.ok,
+            diff.after.lines
+        );
+    }
     if let Some(path) = &args.json {
-        super::write_whole(path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())?;
+        super::write_whole(path, (serde_json::to_string_pretty(report)? + "\n").as_bytes())?;
     }
     if let Some(path) = &args.html {
         let label = |p: &Path, params: &[PathBuf]| {
@@ -83,11 +94,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         let html = rulehost::report::diff_page(
-            &report,
+            report,
             &label(&args.before, &args.before_params),
             &label(&args.after, &args.after_params),
         );
         super::write_whole(path, html.as_bytes())?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::exit(diff.all_ok()))
 }

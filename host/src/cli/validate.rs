@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rulehost::{Failure, FailureKind, HouseholdReader};
+use rulehost::{Failure, HouseholdReader};
 
 /// Check households (a JSON file or JSON Lines) against the household schema.
 ///
@@ -24,11 +24,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // One JSON document (possibly indented), or JSON Lines.
     let records: Vec<(usize, &[u8])> = match serde_json::from_slice::<serde_json::Value>(&input) {
         Ok(_) => vec![(1, input.as_slice())],
+        // Every line counts, empty ones too (batch rejects them), but for
+        // the empty piece after a final newline.
         Err(_) => input
+            .strip_suffix(b"\n")
+            .unwrap_or(&input)
             .split(|&b| b == b'\n')
             .enumerate()
-            .map(|(i, line)| (i + 1, line.strip_suffix(b"\r").unwrap_or(line)))
-            .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+            .map(|(i, line)| (i + 1, line))
             .collect(),
     };
     let mut invalid = 0usize;
@@ -46,23 +49,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(super::exit(invalid == 0))
 }
 
+/// The same strict reading as `batch` (`HouseholdReader::read_line`): a
+/// line is valid here exactly when batch accepts it.
 fn check(reader: &HouseholdReader, bytes: &[u8]) -> Vec<Failure> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return vec![Failure::new(
-                FailureKind::NotUtf8,
-                format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1),
-            )];
-        }
-    };
-    let value: serde_json::Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => return vec![Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}"))],
-    };
-    let violations = reader.violations(&value);
-    if !violations.is_empty() {
-        return violations;
-    }
-    reader.read_value(&value).err().into_iter().collect()
+    reader.refusals(bytes)
 }
