@@ -18,6 +18,10 @@ have_browser() {
   [ -n "${RULEHOST_CHROMIUM:-}" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
     command -v google-chrome >/dev/null
 }
+if [ "${CI:-}" = true ] && [ "${RULEHOST_SKIP_BROWSER:-}" = 1 ]; then
+  echo "error: RULEHOST_SKIP_BROWSER=1 is for other machines; in CI the browser test must run" >&2
+  exit 1
+fi
 if [ "${RULEHOST_SKIP_BROWSER:-}" != 1 ] && ! have_browser; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo -n"

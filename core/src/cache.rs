@@ -4,6 +4,8 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::component::Component;
 
@@ -15,11 +17,15 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct CompileCache {
     dir: PathBuf,
+    /// Loads served from the cache, and compilations: what a test (or a
+    /// log) observes to know the cache worked, without timing anything.
+    hits: Arc<AtomicU64>,
+    compiled: Arc<AtomicU64>,
 }
 
 impl CompileCache {
     pub fn new(dir: impl Into<PathBuf>) -> CompileCache {
-        CompileCache { dir: dir.into() }
+        CompileCache { dir: dir.into(), hits: Arc::default(), compiled: Arc::default() }
     }
 
     /// `$RULEHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/rulehost`, else
@@ -33,6 +39,11 @@ impl CompileCache {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Plugins loaded from the cache so far, and plugins compiled.
+    pub fn stats(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.compiled.load(Ordering::Relaxed))
     }
 
     fn path(&self, engine: &Engine, sha256: &str) -> PathBuf {
@@ -52,9 +63,11 @@ impl CompileCache {
     ) -> Result<Component> {
         let path = self.path(engine, sha256);
         if let Some(component) = path.is_file().then(|| load(engine, &path).ok()).flatten() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(component);
         }
         let component = compile()?;
+        self.compiled.fetch_add(1, Ordering::Relaxed);
         if let Ok(bytes) = component.serialize() {
             store(&path, &bytes).ok();
         }

@@ -305,7 +305,8 @@ fn a_resumed_batch_matches_an_uninterrupted_run_wherever_it_was_cut() {
     let engine = rulehost::Engine::new(rulehost::Limits::default()).unwrap_or_else(|e| panic!("{e}"));
     let loaded = rulehost::Registry::load(&engine, Path::new(&registry), None).unwrap_or_else(|e| panic!("{e}"));
     let described = |as_of| {
-        rulehost::batch::run_description(&loaded, as_of, 1 << 20, rulehost::Limits::default(), Some(input.len() as u64))
+        let fingerprint = rulehost::batch::input_fingerprint(&input_path).unwrap_or_else(|e| panic!("{e}"));
+        rulehost::batch::run_description(&loaded, as_of, 1 << 20, rulehost::Limits::default(), Some(&fingerprint))
     };
     for (cut, kept) in [(0, 0), (100, 0), (chunk_end, 1024), (later + 37, 2048), (whole.len() - 1, 3072)] {
         let name = format!("cut-{cut}.jsonl");

@@ -64,6 +64,26 @@ impl Status {
 }
 
 impl FailureKind {
+    /// The record's spelling of the kind (`error.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::NotUtf8 => "not_utf8",
+            FailureKind::NotJson => "not_json",
+            FailureKind::Schema => "schema",
+            FailureKind::InvalidHousehold => "invalid_household",
+            FailureKind::UnknownDistrict => "unknown_district",
+            FailureKind::DuplicateHouseholdId => "duplicate_household_id",
+            FailureKind::LineTooLong => "line_too_long",
+            FailureKind::NoParameters => "no_parameters",
+            FailureKind::Trap => "trap",
+            FailureKind::OutOfFuel => "out_of_fuel",
+            FailureKind::Timeout => "timeout",
+            FailureKind::MemoryLimit => "memory_limit",
+            FailureKind::BadOutput => "bad_output",
+            FailureKind::Declined => "declined",
+        }
+    }
+
     pub fn status(self) -> Status {
         match self {
             FailureKind::NotUtf8
@@ -101,5 +121,20 @@ impl Failure {
 
     pub fn at(kind: FailureKind, message: impl Into<String>, pointer: impl Into<String>) -> Failure {
         Failure { kind, message: message.into(), pointer: Some(pointer.into()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_statuses_spell_as_serialised() {
+        for kind in FailureKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for status in [Status::Ok, Status::Rejected, Status::PluginError] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
     }
 }

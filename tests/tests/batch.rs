@@ -159,8 +159,12 @@ fn compiled_plugins_are_cached_by_hash() {
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].starts_with(&sha) && cached[0].ends_with(".cwasm"), "{cached:?}");
-    // A second load comes from the cache and evaluates the same.
-    let second = Registry::load(&engine(), &path, Some(&cache)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cache.stats(), (0, 1), "the first load compiles");
+    // A second load comes from the cache (another cache object on the same
+    // directory, as in a second run) and evaluates the same.
+    let again = CompileCache::new(dir.path().join("cache"));
+    let second = Registry::load(&engine(), &path, Some(&again)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.stats(), (1, 0), "the second load did not compile");
     let input = sample(50, 1);
     let options = BatchOptions { jobs: 1, ..BatchOptions::default() };
     assert!(run(&first, &input, options).0 == run(&second, &input, options).0);
@@ -201,6 +205,46 @@ fn a_resumed_batch_refuses_another_input() {
         assert!(err.contains(expected), "{err}");
         assert!(written.is_empty(), "nothing is written for another input");
     }
+}
+
+/// The cut is checked even when the last kept record names no household
+/// (a rejected line): the input's line there must be refused for the same
+/// reason.
+#[test]
+fn a_resumed_batch_checks_a_rejected_line_at_the_cut() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = baseline_registry(&dir);
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let options = BatchOptions { chunk_lines: 100, ..BatchOptions::default() };
+    let with_line_100 = |text: &[u8]| {
+        let mut lines: Vec<Vec<u8>> =
+            sample(150, 5).split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+        lines[99] = text.to_vec();
+        let mut input = lines.join(&b'\n');
+        input.push(b'\n');
+        input
+    };
+    let input = with_line_100(b"not json at all");
+    let (out, _, _) = run(&registry, &input, options);
+    let count = rulehost::batch::count_records(out.as_slice()).unwrap_or_else(|e| panic!("{e}"));
+    let resume = || rulehost::batch::Resume::read(out.as_slice(), count, 100, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resume().lines, 100);
+    let go_on = |input: &[u8]| {
+        let mut rest = Vec::new();
+        batch::run_from(&registry, &reader, &mut &input[..], &mut rest, None, options, &(), resume())
+            .map(|_| rest)
+            .map_err(|e| e.to_string())
+    };
+    // The same kind of refusal at the cut: the run goes on.
+    assert_eq!(go_on(&with_line_100(b"{ still not json")).unwrap_or_default(), out[resume().bytes as usize..]);
+    // A household where the kept record says the line was not JSON: refused.
+    let other = sample(100, 5);
+    let household = other.split(|&b| b == b'\n').nth(99).unwrap_or_default();
+    let err = go_on(&with_line_100(household)).unwrap_err();
+    assert!(err.contains("line 100 of the input is household") && err.contains("refused as `not_json`"), "{err}");
+    // Refused for another reason: refused too.
+    let err = go_on(&with_line_100(b"\xFF not utf-8")).unwrap_err();
+    assert!(err.contains("refused as `not_utf8`"), "{err}");
 }
 
 /// What `--resume` compares: the registry file and the parameter values,

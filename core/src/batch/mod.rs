@@ -19,7 +19,7 @@ use crate::registry::Registry;
 use rulehost_input::HouseholdReader;
 
 pub use files::{AtomicFile, Output, ResultsFile, write_whole};
-pub use resume::{Resume, count_records, run_description};
+pub use resume::{Resume, count_records, input_fingerprint, run_description};
 pub use write::{BatchReport, Tally};
 
 /// How a batch runs.
@@ -90,10 +90,10 @@ pub fn run_from(
     let (done_tx, done_rx) = bounded::<work::EvaluatedChunk>(jobs * 2);
     // At most this many chunks are read but not yet written.
     let (slot_tx, slot_rx) = bounded::<()>(jobs * 4);
-    let Resume { lines: skip, last_id, tally, .. } = resume;
+    let Resume { lines: skip, last, tally, .. } = resume;
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || {
-            let (next_line, bytes_read) = read::skip_lines(input, reader, options, skip, last_id.as_deref())?;
+            let (next_line, bytes_read) = read::skip_lines(input, reader, options, skip, &last)?;
             read::read_chunks(input, options, next_line, bytes_read, &chunk_tx, &slot_tx)
         });
         for _ in 0..jobs {

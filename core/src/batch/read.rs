@@ -8,7 +8,8 @@ use std::ops::Range;
 use crossbeam_channel::Sender;
 
 use super::BatchOptions;
-use rulehost_input::HouseholdReader;
+use super::resume::LastKept;
+use rulehost_input::{Failure, FailureKind, HouseholdReader};
 
 /// One line of input, as read.
 #[derive(Debug, Clone)]
@@ -43,14 +44,17 @@ impl Chunk {
 }
 
 /// Reads past the first `lines` lines, whose records are already written;
-/// refuses an input that is shorter, or whose last such line is not the
-/// household `last_id` names. Returns the next line number and the bytes read.
+/// refuses an input that is shorter, or whose last such line does not
+/// agree with the last kept record (`last`): another household, or, for a
+/// record of a line that gave no household, a line that now reads or is
+/// refused for another reason. Returns the next line number and the bytes
+/// read.
 pub(super) fn skip_lines(
     input: &mut (dyn BufRead + Send),
     reader: &HouseholdReader,
     options: BatchOptions,
     lines: u64,
-    last_id: Option<&str>,
+    last: &LastKept,
 ) -> std::io::Result<(u64, u64)> {
     let (mut bytes_read, mut data) = (0u64, Vec::new());
     for n in 1..=lines {
@@ -62,18 +66,40 @@ pub(super) fn skip_lines(
             )));
         };
         bytes_read += consumed;
-        if n == lines
-            && let (Line::Text(range), Some(id)) = (line, last_id)
-        {
-            let found = reader.read_line(&data[range]).map(|p| p.household_id).ok();
-            if found.as_deref() != Some(id) {
-                return Err(std::io::Error::other(format!(
-                    "line {n} of the input is household {found:?}, but the partial output's record for it names `{id}`: it is not the output of this input"
-                )));
-            }
+        if n == lines {
+            check_cut(n, &line, &data, reader, last)?;
         }
     }
     Ok((lines + 1, bytes_read))
+}
+
+/// Line `n` of the input, at the cut, against the last kept record.
+fn check_cut(n: u64, line: &Line, data: &[u8], reader: &HouseholdReader, last: &LastKept) -> std::io::Result<()> {
+    let read = match line {
+        Line::Text(range) => reader.read_line(&data[range.clone()]),
+        Line::TooLong(_) => Err(Failure::new(FailureKind::LineTooLong, String::new())),
+    };
+    let (found_id, found_kind) = match &read {
+        Ok(parsed) => (Some(parsed.household_id.as_str()), None),
+        Err(failure) => (None, Some(failure.kind.as_str())),
+    };
+    let agrees = match (&last.household_id, &last.error_kind) {
+        (Some(id), _) => found_id == Some(id.as_str()),
+        (None, Some(kind)) => found_id.is_none() && found_kind == Some(kind.as_str()),
+        (None, None) => false,
+    };
+    if agrees {
+        return Ok(());
+    }
+    let found = found_id
+        .map_or_else(|| format!("refused as `{}`", found_kind.unwrap_or("?")), |id| format!("household `{id}`"));
+    let kept = last.household_id.as_ref().map_or_else(
+        || format!("a line refused as `{}`", last.error_kind.as_deref().unwrap_or("?")),
+        |id| format!("`{id}`"),
+    );
+    Err(std::io::Error::other(format!(
+        "line {n} of the input is {found}, but the partial output's record for it names {kept}: it is not the output of this input"
+    )))
 }
 
 /// Sends chunks of `options.chunk_lines` lines, numbered from `next_line`,

@@ -32,8 +32,8 @@ pub struct Resume {
     pub plugins: BTreeSet<String>,
     /// The writer's state after the kept records.
     pub tally: Tally,
-    /// The household id of the last kept record, to check against the input.
-    pub(crate) last_id: Option<String>,
+    /// The last kept record, to check against the input's line at the cut.
+    pub(crate) last: LastKept,
 }
 
 impl Resume {
@@ -68,8 +68,11 @@ impl Resume {
             {
                 resume.plugins.insert(plugin.sha256.clone().into_owned());
             }
-            resume.last_id = record.household_id.as_deref().map(str::to_owned);
-            if let Some(id) = &resume.last_id {
+            resume.last = LastKept {
+                household_id: record.household_id.as_deref().map(str::to_owned),
+                error_kind: record.error.as_ref().map(|e| e.kind.clone().into_owned()),
+            };
+            if let Some(id) = &resume.last.household_id {
                 tally.seen.insert(id_hash(id));
             }
             if let (true, Some(r)) = (record.status != Status::Ok, rejects.as_mut()) {
@@ -79,6 +82,15 @@ impl Resume {
         }
         Ok(resume)
     }
+}
+
+/// What the last kept record says of its line: the household it names, or,
+/// for a line that gave no household, why it was rejected. The input's line
+/// at the cut must agree, or it is not the input the records came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LastKept {
+    pub household_id: Option<String>,
+    pub error_kind: Option<String>,
 }
 
 /// Everything that decides a batch's records besides the input's lines:
@@ -91,10 +103,10 @@ pub fn run_description(
     as_of: Option<Date>,
     max_line_bytes: usize,
     limits: Limits,
-    input_bytes: Option<u64>,
+    input: Option<&str>,
 ) -> String {
     let as_of = as_of.map_or_else(|| "each household's survey_date".to_owned(), |d| d.to_string());
-    let input = input_bytes.map_or_else(|| "standard input".to_owned(), |n| format!("{n} bytes"));
+    let input = input.unwrap_or("standard input");
     format!(
         "registry and parameter files: sha256 {}\nas of: {as_of}\nmax line bytes: {max_line_bytes}\n\
          default budgets: fuel {}, timeout {} ms, memory {} bytes, output {} bytes\ninput: {input}\n",
@@ -104,6 +116,26 @@ pub fn run_description(
         limits.memory_bytes,
         limits.output_bytes,
     )
+}
+
+/// What identifies an input file for `--resume`, read cheaply whatever its
+/// size: its length and the sha256 of its first and last MiB (the
+/// household at the cut is checked as well, when the batch goes on).
+pub fn input_fingerprint(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Read, Seek, SeekFrom};
+    const SPAN: u64 = 1 << 20;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut hash = Sha256::new();
+    let mut buf = Vec::new();
+    (&mut file).take(SPAN).read_to_end(&mut buf)?;
+    if len > SPAN {
+        file.seek(SeekFrom::Start(len.saturating_sub(SPAN).max(SPAN)))?;
+        file.read_to_end(&mut buf)?;
+    }
+    hash.update(&buf);
+    Ok(format!("{len} bytes, sha256 of the first and last MiB {}", hex::encode(hash.finalize())))
 }
 
 /// Whole records (lines ending in `\n`) in a partial output; a last line
@@ -147,7 +179,7 @@ mod tests {
         assert_eq!(resume.bytes as usize, text.match_indices('\n').nth(5).unwrap().0 + 1);
         let report = &resume.tally.report;
         assert_eq!((report.lines, report.ok, report.plugin_errors), (6, 5, 1));
-        assert_eq!(resume.last_id.as_deref(), Some("h6"));
+        assert_eq!(resume.last.household_id.as_deref(), Some("h6"));
         assert!(resume.tally.seen.contains(&id_hash("h1")) && !resume.tally.seen.contains(&id_hash("h7")));
         assert_eq!(String::from_utf8(rejects).unwrap(), record(2, "plugin_error", "h2") + "\n");
     }

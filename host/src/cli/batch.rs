@@ -118,7 +118,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options =
         BatchOptions { jobs, as_of: args.as_of, max_line_bytes: args.max_line_bytes, ..BatchOptions::default() };
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
-    let run = run_description(&registry, args.as_of, args.max_line_bytes, limits, total_bytes);
+    anyhow::ensure!(
+        !(args.resume && args.input.as_os_str() == "-"),
+        "`--resume` needs `--input FILE`: standard input cannot be checked to be the same input"
+    );
+    let fingerprint = match args.input.as_os_str() == "-" {
+        true => None,
+        false => {
+            Some(batch::input_fingerprint(&args.input).with_context(|| format!("reading `{}`", args.input.display()))?)
+        }
+    };
+    let run = run_description(&registry, args.as_of, args.max_line_bytes, limits, fingerprint.as_deref());
     let results = ResultsFile::new(&args.output);
     let resumed = match args.resume {
         true => results.resume(&run, options.chunk_lines, rejects.as_mut().map(Output::writer))?,
