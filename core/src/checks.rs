@@ -292,7 +292,8 @@ mod tests {
     #[test]
     fn plugin_info_is_checked() {
         check_info(&info()).unwrap();
-        let cases: [(fn(&mut PluginInfo), &str); 6] = [
+        type Spoil = fn(&mut PluginInfo);
+        let cases: [(Spoil, &str); 6] = [
             (|i| i.name = "evil\u{1b}[31m".into(), "its name"),
             (|i| i.name = "x".repeat(MAX_NAME + 1), "its name"),
             (|i| i.version = "1.0\n".into(), "its version"),

@@ -431,7 +431,7 @@ fn validate_and_batch_agree_on_every_hostile_line() {
         b"\xFF\xFE not utf-8".to_vec(),
         Vec::new(),
         b"   ".to_vec(),
-        one[..one.len() / 2].as_bytes().to_vec(),
+        one.as_bytes()[..one.len() / 2].to_vec(),
         with(&|v| v["members"][0]["sex"] = "m".into()),
         with(&|v| v["unknown"] = 1.into()),
         with(&|v| v["members"][1]["member_id"] = v["members"][0]["member_id"].clone()),

@@ -71,7 +71,10 @@ fn pages() -> &'static Pages {
             "--html",
             &s(&diff),
         ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // The input holds two lines no rule set can read: exit 1, as for
+        // `batch`, with the count on standard error.
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("2 of 3002 records before and 2 of 3002 after were rejected or failed"));
         Pages { dir, results, report, report_stdout, diff }
     })
 }
@@ -172,7 +175,7 @@ fn the_diff_page_shows_every_kind_of_change_with_its_count() {
         "--json",
         &s(&json),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "two unreadable lines: {}", text(&out.stderr));
     let report: Value = serde_json::from_str(&read(&json)).unwrap_or_else(|e| panic!("{e}"));
     let totals = report["totals"].as_object().cloned().unwrap_or_default();
     assert!(totals.len() >= 3, "城口 changes several kinds of outcome: {totals:?}");
