@@ -263,8 +263,7 @@ fn malformed_households_get_a_clear_schema_error_not_a_panic() {
         let failure = reader.read(&text).err().unwrap_or_else(|| panic!("{name} was accepted"));
         assert_eq!(failure.pointer.as_deref(), Some(pointer), "{name}: {failure:?}");
         assert!(
-            failure.message.contains(&format!("`{keyword}`"))
-                || (keyword == "pattern" && failure.message.contains("propertyNames")),
+            failure.message.contains(&format!("`{keyword}`")),
             "{name}: the message should name the rule `{keyword}`: {}",
             failure.message
         );
