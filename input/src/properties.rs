@@ -14,9 +14,16 @@ use crate::strict_json;
 /// - a household has one id per member, and reading it again gives the
 ///   same household (no hidden state);
 /// - the compile-time schema check, which decides, and the runtime
-///   validator, which explains, agree on every JSON value.
+///   validator, which explains, agree on every JSON value;
+/// - `refusals` (what `rulehost validate` lists) is empty exactly when
+///   `read_line` (what `batch` reads) accepts the line.
 pub fn check_line(reader: &HouseholdReader, bytes: &[u8]) {
     let result = reader.read_line(bytes);
+    assert_eq!(
+        reader.refusals(bytes).is_empty(),
+        result.is_ok(),
+        "validate and batch disagree on a line: batch gives {result:?}"
+    );
     if let Some(value) = std::str::from_utf8(trim_line(bytes)).ok().and_then(|t| strict_json::parse(t).ok()) {
         let fast = matches_schema(&value);
         let explained = reader.violations(&value);
