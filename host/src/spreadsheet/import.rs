@@ -234,11 +234,16 @@ fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>
         .map(move |(i, cells)| Row { sheet, number: i + 1, cells })
 }
 
+/// A household row waiting for its members. Cells are read again when
+/// the household is written, so that only the sheets stay in memory.
 struct Pending {
     row: String,
+    /// The row number in the sheet (1 is the header row's sheet row 1).
+    number: usize,
+    id: String,
     id_at: String,
-    fields: Map<String, Value>,
-    members: Vec<(Map<String, Value>, usize)>,
+    /// Row numbers of its members.
+    members: Vec<usize>,
     reasons: Vec<Reason>,
 }
 
@@ -275,7 +280,7 @@ pub fn import(
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for row in rows(households, h_header) {
         report.households += 1;
-        let (mut fields, problems) = row.fields(&h_layout);
+        let (fields, problems) = row.fields(&h_layout);
         let id_at = row.at(h_id_index, h_id_column);
         let mut reasons = Vec::new();
         if !problems.is_empty() {
@@ -284,29 +289,35 @@ pub fn import(
         for p in problems {
             flag!(p);
         }
-        fields.entry("schema_version").or_insert_with(|| Value::from("1"));
         let id = fields.get("household_id").and_then(Value::as_str).map(str::to_owned);
         let index = pending.len();
-        if let Some(id) = id {
-            if let Some(&first) = by_id.get(&id) {
+        if let Some(id) = &id {
+            if let Some(&first) = by_id.get(id) {
                 let first_row: &mut Pending = &mut pending[first];
                 if !first_row.reasons.contains(&Reason::DuplicateId) {
                     first_row.reasons.push(Reason::DuplicateId);
                 }
                 reasons.push(Reason::DuplicateId);
-                let message = format!("户编号 \"{id}\" appears twice (also at row {})", first_row.row_number());
+                let message = format!("户编号 \"{id}\" appears twice (also at row {})", first_row.number);
                 flag!(Problem { at: id_at.clone(), message });
             } else {
-                by_id.insert(id, index);
+                by_id.insert(id.clone(), index);
             }
         }
-        pending.push(Pending { row: row.whole_row(), id_at, fields, members: Vec::new(), reasons });
+        pending.push(Pending {
+            row: row.whole_row(),
+            number: row.number,
+            id: id.unwrap_or_default(),
+            id_at,
+            members: Vec::new(),
+            reasons,
+        });
     }
 
     let (m_id_index, m_id_column) = m_layout.find("household_id").ok_or_else(|| missing_id(members))?;
     for row in rows(members, m_header) {
-        let (mut fields, problems) = row.fields(&m_layout);
-        let id = fields.remove("household_id").and_then(|v| v.as_str().map(str::to_owned));
+        let (fields, problems) = row.fields(&m_layout);
+        let id = fields.get("household_id").and_then(Value::as_str).map(str::to_owned);
         let target = id.as_ref().and_then(|id| by_id.get(id)).copied();
         match (target, &id) {
             (Some(index), _) => {
@@ -314,7 +325,7 @@ pub fn import(
                 if !problems.is_empty() && !household.reasons.contains(&Reason::BadCell) {
                     household.reasons.push(Reason::BadCell);
                 }
-                household.members.push((fields, row.number));
+                household.members.push(row.number);
                 for p in problems {
                     flag!(p);
                 }
@@ -341,8 +352,7 @@ pub fn import(
     for mut household in pending {
         if household.members.is_empty() {
             household.reasons.push(Reason::NoMembers);
-            let id = household.fields.get("household_id").and_then(Value::as_str).unwrap_or_default();
-            let message = format!("household \"{id}\" has no members in {}", members.place());
+            let message = format!("household \"{}\" has no members in {}", household.id, members.place());
             flag!(Problem { at: household.id_at.clone(), message });
         }
         if household.reasons.is_empty() {
@@ -371,10 +381,10 @@ pub fn import(
     Ok(Ok(report))
 }
 
-impl Pending {
-    fn row_number(&self) -> String {
-        self.row.rsplit(':').next().unwrap_or_default().to_owned()
-    }
+/// The row numbered `number` (1-based) of `sheet`.
+fn row(sheet: &Sheet, number: usize) -> Row<'_> {
+    let cells = sheet.rows.get(number.saturating_sub(1)).map_or(&[][..], Vec::as_slice);
+    Row { sheet, number, cells }
 }
 
 fn missing_id(sheet: &Sheet) -> ImportError {
@@ -400,8 +410,17 @@ fn check(
     members: &Sheet,
     reader: &HouseholdReader,
 ) -> Result<(String, usize), Problem> {
-    let mut fields = household.fields.clone();
-    let list: Vec<Value> = household.members.iter().map(|(m, _)| Value::Object(m.clone())).collect();
+    let (mut fields, _) = row(households, household.number).fields(h_layout);
+    fields.entry("schema_version").or_insert_with(|| Value::from("1"));
+    let list: Vec<Value> = household
+        .members
+        .iter()
+        .map(|&number| {
+            let (mut member, _) = row(members, number).fields(m_layout);
+            member.remove("household_id");
+            Value::Object(member)
+        })
+        .collect();
     fields.insert("members".to_owned(), Value::Array(list));
     let value = Value::Object(fields);
     let doc = HouseholdDoc::deserialize(&value)
@@ -432,13 +451,13 @@ fn cell_of(
 ) -> Option<String> {
     let path: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
     if let ["members", index, rest @ ..] = path.as_slice() {
-        let (_, row) = household.members.get(index.parse::<usize>().ok()?)?;
+        let row = household.members.get(index.parse::<usize>().ok()?)?;
         let place = format!("{}:{row}", members.place());
         let Some((i, column)) = m_layout.find(&rest.join(".")) else { return Some(place) };
         return Some(format!("{place}:{} ({})", letter(i), column.header));
     }
     let (i, column) = h_layout.find(&path.join("."))?;
-    let row = household.row_number();
+    let row = household.number;
     Some(format!("{}:{row}:{} ({})", households.place(), letter(i), column.header))
 }
 
