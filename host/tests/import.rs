@@ -477,3 +477,21 @@ fn export_of_a_missing_file_says_so() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("opening"), "{}", stderr(&run));
 }
+
+#[test]
+fn a_full_sheet_goes_on_in_the_next_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let second = OK.replace(r#""line":1,"household_id":"h1""#, r#""line":2,"household_id":"h2""#);
+    let results = dir.path().join("results.jsonl");
+    std::fs::write(&results, format!("{OK}\n{second}\n")).unwrap();
+    let xlsx = dir.path().join("results.xlsx");
+    let written = rulehost::spreadsheet::export::export_with(&results, &xlsx, 4).unwrap();
+    assert_eq!(written.items, 6);
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    assert!(wb.sheet_names().contains(&"风险与帮扶 (2)".to_owned()), "{:?}", wb.sheet_names());
+    let first = wb.worksheet_range("风险与帮扶").unwrap();
+    let next = wb.worksheet_range("风险与帮扶 (2)").unwrap();
+    assert_eq!((first.height(), next.height()), (5, 3), "4 rows, then 2, each under a header");
+    assert_eq!(next.get((0, 0)), Some(&Data::String("户编号".into())));
+    assert_eq!(next.get((1, 0)), Some(&Data::String("h2".into())));
+}

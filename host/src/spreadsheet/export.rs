@@ -31,11 +31,33 @@ struct Table {
     index: usize,
     columns: usize,
     row: u32,
+    /// Data rows a sheet takes before the next part begins (`NAME (2)`).
+    limit: u32,
+    name: String,
+    part: u32,
+    headers: Vec<(String, f64)>,
 }
 
+/// Data rows of one sheet: Excel's 1,048,576 rows less the header.
+pub const ROWS_PER_SHEET: u32 = 1_048_575;
+
 fn start(workbook: &mut Workbook, name: &str, headers: &[(&str, f64)], f: &Formats) -> Result<Table, XlsxError> {
+    start_part(workbook, name, 1, headers, f)
+}
+
+fn start_part(
+    workbook: &mut Workbook,
+    name: &str,
+    part: u32,
+    headers: &[(&str, f64)],
+    f: &Formats,
+) -> Result<Table, XlsxError> {
     let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(name)?;
+    if part == 1 {
+        sheet.set_name(name)?;
+    } else {
+        sheet.set_name(format!("{name} ({part})"))?;
+    }
     for (i, (header, width)) in headers.iter().enumerate() {
         let col = col(i);
         sheet.set_column_width(col, *width)?;
@@ -43,7 +65,15 @@ fn start(workbook: &mut Workbook, name: &str, headers: &[(&str, f64)], f: &Forma
     }
     sheet.set_freeze_panes(1, 0)?;
     let index = workbook.worksheets().len() - 1;
-    Ok(Table { index, columns: headers.len(), row: 0 })
+    Ok(Table {
+        index,
+        columns: headers.len(),
+        row: 0,
+        limit: ROWS_PER_SHEET,
+        name: name.to_owned(),
+        part,
+        headers: headers.iter().map(|(h, w)| ((*h).to_owned(), *w)).collect(),
+    })
 }
 
 fn finish(workbook: &mut Workbook, t: &Table) -> Result<(), XlsxError> {
@@ -98,6 +128,14 @@ fn put(sheet: &mut Worksheet, row: u32, cells: &[V<'_>], f: &Formats) -> Result<
 }
 
 fn add(workbook: &mut Workbook, t: &mut Table, cells: &[V<'_>], f: &Formats) -> Result<(), XlsxError> {
+    if t.row >= t.limit {
+        // A sheet is full: go on in the next part rather than fail.
+        finish(workbook, t)?;
+        let headers: Vec<(&str, f64)> = t.headers.iter().map(|(h, w)| (h.as_str(), *w)).collect();
+        let limit = t.limit;
+        *t = start_part(workbook, &t.name.clone(), t.part + 1, &headers, f)?;
+        t.limit = limit;
+    }
     t.row += 1;
     put(workbook.worksheet_from_index(t.index)?, t.row, cells, f)
 }
@@ -115,6 +153,12 @@ pub struct Written {
 /// Writes the workbook for the results file at `results`. Reads it twice:
 /// once to add it up (the summary sheet comes first), once to stream rows.
 pub fn export(results: &Path, to: &Path) -> anyhow::Result<Written> {
+    export_with(results, to, ROWS_PER_SHEET)
+}
+
+/// [`export`] with at most `rows_per_sheet` data rows in a detail sheet
+/// before it goes on in `NAME (2)`, `NAME (3)`...
+pub fn export_with(results: &Path, to: &Path, rows_per_sheet: u32) -> anyhow::Result<Written> {
     use anyhow::Context;
     let open = || -> anyhow::Result<std::io::BufReader<std::fs::File>> {
         let file = std::fs::File::open(results).with_context(|| format!("opening `{}`", results.display()))?;
@@ -176,6 +220,9 @@ pub fn export(results: &Path, to: &Path) -> anyhow::Result<Written> {
         &f,
     )?;
 
+    for t in [&mut monitored, &mut items, &mut failures] {
+        t.limit = rows_per_sheet.max(1);
+    }
     let mut written = Written::default();
     for (number, line) in open()?.split(b'\n').enumerate() {
         let line = line.with_context(|| format!("reading `{}`", results.display()))?;
