@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job, end to end: build rulehost and the bundled plugins
-# (installing the wasm target when it is missing), generate a sample
-# population, evaluate it through the bundled registry and print the
-# per-district summary. Outputs land in target/demo/.
+# The main job, end to end, the way officials work: build rulehost and the
+# bundled plugins (installing the wasm target when it is missing), generate
+# a sample population as an Excel workbook, import it, evaluate it through
+# the bundled registry, print the per-district summary and export the
+# results as a workbook. Outputs land in target/demo/.
 #
 #   HOUSEHOLDS=1000000 bash scripts/demo.sh     # a bigger population
 set -euo pipefail
@@ -23,8 +24,11 @@ echo "==> building the bundled plugins"
 "$rulehost" build -p rulehost-baseline -p district-chengkou -p district-youyang -p district-wuxi
 
 mkdir -p target/demo
-echo "==> generating $households households"
-"$rulehost" sample --households "$households" --seed 2024 --output target/demo/households.jsonl
+echo "==> generating $households households as a workbook (sheets 户信息 and 成员信息)"
+"$rulehost" sample --households "$households" --seed 2024 --xlsx target/demo/households.xlsx
+
+echo "==> importing the workbook to JSON Lines"
+"$rulehost" import target/demo/households.xlsx --output target/demo/households.jsonl
 
 echo "==> one household, in full"
 head -n 1 target/demo/households.jsonl > target/demo/one.json
@@ -41,5 +45,7 @@ status=0
 
 echo "==> the same results as a page with charts (open it in any browser, offline)"
 "$rulehost" report target/demo/results.jsonl --html target/demo/report.html > /dev/null
-echo "==> records in target/demo/results.jsonl, summary in target/demo/summary.json, charts in target/demo/report.html"
+echo "==> the results as a workbook for officials"
+"$rulehost" export target/demo/results.jsonl --xlsx target/demo/results.xlsx
+echo "==> records in target/demo/results.jsonl (and results.xlsx), summary in target/demo/summary.json, charts in target/demo/report.html"
 exit "$status"

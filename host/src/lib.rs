@@ -17,6 +17,7 @@ mod labels;
 pub mod report;
 pub mod sample;
 pub mod scaffold;
+pub mod spreadsheet;
 
 pub use error::{Result, ToolError};
 pub use rulehost_core::batch;

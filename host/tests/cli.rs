@@ -34,6 +34,8 @@ fn every_command_has_help() {
         vec!["report", "--help"],
         vec!["test", "--help"],
         vec!["new", "--help"],
+        vec!["import", "--help"],
+        vec!["export", "--help"],
     ] {
         let out = rulehost(&args);
         assert!(out.status.success(), "{args:?}");

@@ -6,6 +6,8 @@ mod build;
 mod diff;
 mod eval;
 mod explain;
+mod export;
+mod import;
 mod inspect;
 mod new;
 mod report;
@@ -57,6 +59,8 @@ enum Command {
     Build(build::Args),
     New(new::Args),
     Sample(sample::Args),
+    Import(import::Args),
+    Export(export::Args),
 }
 
 /// Work with plugin files.
@@ -78,6 +82,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(args),
         Command::New(args) => new::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
     }
 }
 

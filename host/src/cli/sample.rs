@@ -20,7 +20,9 @@ use rulehost::sample::write_sample;
 ///
 /// The output is deterministic: the same --households and --seed give
 /// byte-identical output on every machine and run, and the first K
-/// households of a larger run are exactly a run of K.
+/// households of a larger run are exactly a run of K. With --csv or
+/// --xlsx the same households are written in the layout `rulehost import`
+/// reads.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// How many households to generate.
@@ -30,11 +32,31 @@ pub struct Args {
     #[arg(long, value_name = "S")]
     seed: u64,
     /// Write to this file instead of standard output; `-` for standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["csv", "xlsx"])]
     output: Option<PathBuf>,
+    /// Write the households in the import layout as two CSV files,
+    /// `households.csv` and `members.csv`, in this folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "xlsx")]
+    csv: Option<PathBuf>,
+    /// Write the households in the import layout as a workbook with the
+    /// sheets 户信息 and 成员信息.
+    #[arg(long, value_name = "FILE.xlsx")]
+    xlsx: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    use rulehost::sample::sample_docs;
+    use rulehost::spreadsheet::write::{write_csv, write_xlsx};
+    if let Some(dir) = &args.csv {
+        write_csv(dir, sample_docs(0..args.households, args.seed))
+            .with_context(|| format!("writing CSV files to `{}`", dir.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.xlsx {
+        write_xlsx(path, sample_docs(0..args.households, args.seed))
+            .with_context(|| format!("writing `{}`", path.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.output.filter(|path| path.as_os_str() != "-") {
         Some(path) => {
             let file = File::create(&path).with_context(|| format!("creating `{}`", path.display()))?;

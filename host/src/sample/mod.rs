@@ -42,6 +42,12 @@ pub fn write_sample(households: u64, seed: u64, out: &mut impl Write) -> io::Res
     write_sample_range(0..households, seed, out)
 }
 
+/// Households `range` of the population of `seed`, as documents: what
+/// [`write_sample_range`] writes, for writers of other layouts.
+pub fn sample_docs(range: Range<u64>, seed: u64) -> impl Iterator<Item = HouseholdDoc> {
+    range.map(move |index| household(seed, index).doc)
+}
+
 /// Writes households `range` of the population of `seed`: the same lines
 /// as that slice of a [`write_sample`] run, so work can be split.
 pub fn write_sample_range(range: Range<u64>, seed: u64, out: &mut impl Write) -> io::Result<()> {

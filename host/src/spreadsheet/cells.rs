@@ -1,0 +1,230 @@
+//! One cell to one JSON value of the household, as officials type it:
+//! dates in four shapes, 是/否, Chinese labels, thousands separators.
+
+use rulehost_sdk::Date;
+use serde_json::Value;
+
+use super::columns::{Column, FALSE_WORDS, Kind, TRUE_WORDS};
+
+/// A cell as read from a workbook or a CSV file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// An Excel date cell, as its serial number.
+    Date(f64),
+    /// An Excel error value (`#N/A`, `#VALUE!`).
+    Error(String),
+}
+
+impl Cell {
+    pub fn from_text(text: &str) -> Cell {
+        if text.trim().is_empty() { Cell::Empty } else { Cell::Text(text.to_owned()) }
+    }
+
+    pub fn from_calamine(data: &calamine::Data) -> Cell {
+        use calamine::Data;
+        match data {
+            Data::Empty => Cell::Empty,
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::from_text(s),
+            #[expect(clippy::cast_precision_loss, reason = "cell integers are far below 2^53")]
+            Data::Int(i) => Cell::Number(*i as f64),
+            Data::Float(f) => Cell::Number(*f),
+            Data::Bool(b) => Cell::Bool(*b),
+            Data::DateTime(d) => Cell::Date(d.as_f64()),
+            Data::Error(e) => Cell::Error(e.to_string()),
+        }
+    }
+
+    /// The cell as the official sees it, for messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Number(f) | Cell::Date(f) => f.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// Reads `cell` for `column`. `Ok(Value::Null)` is an empty optional cell.
+/// The message names the header and quotes the cell.
+pub fn read(column: &Column, cell: &Cell) -> Result<Value, String> {
+    let header = column.header;
+    let bad = |what: &str| format!("{header} \"{}\" is not {what}", cell.shown());
+    if let Cell::Text(s) = cell
+        && s.trim().is_empty()
+    {
+        return read(column, &Cell::Empty);
+    }
+    match (column.kind, cell) {
+        (_, Cell::Empty) if column.required => Err(format!("{header} is empty")),
+        (_, Cell::Empty) => Ok(Value::Null),
+        (_, Cell::Error(e)) => Err(format!("{header} holds the spreadsheet error {e}")),
+        (Kind::Text, Cell::Text(s)) => Ok(Value::String(s.trim().to_owned())),
+        (Kind::Text, Cell::Number(f)) => Ok(Value::String(number_text(*f))),
+        (Kind::Text, _) => Err(bad("text")),
+        (Kind::Date, Cell::Date(serial) | Cell::Number(serial)) => {
+            serial_date(*serial).map(|d| Value::String(d.to_string())).ok_or_else(|| bad("a date"))
+        }
+        (Kind::Date, Cell::Text(s)) => text_date(s).map(|d| Value::String(d.to_string())).ok_or_else(|| bad("a date")),
+        (Kind::Date, Cell::Bool(_)) => Err(bad("a date")),
+        (Kind::Bool, Cell::Bool(b)) => Ok(Value::Bool(*b)),
+        (Kind::Bool, Cell::Number(f)) if *f == 1.0 || *f == 0.0 => Ok(Value::Bool(*f == 1.0)),
+        (Kind::Bool, Cell::Text(s)) => {
+            let s = s.trim();
+            if TRUE_WORDS.contains(&s) {
+                Ok(Value::Bool(true))
+            } else if FALSE_WORDS.contains(&s) {
+                Ok(Value::Bool(false))
+            } else {
+                Err(bad("是/否"))
+            }
+        }
+        (Kind::Bool, _) => Err(bad("是/否")),
+        (Kind::Enum(choices), _) => {
+            let text = match cell {
+                Cell::Number(f) => number_text(*f),
+                other => other.shown(),
+            };
+            let text = text.trim();
+            choices
+                .iter()
+                .find(|c| c.code == text || c.labels.contains(&text))
+                .map(|c| Value::String(c.code.to_owned()))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = choices.iter().map(|c| c.label()).collect();
+                    format!("{header} \"{}\" is not one of {}", cell.shown(), names.join(", "))
+                })
+        }
+        (Kind::Number, Cell::Number(f)) if f.is_finite() => Ok(Value::from(*f)),
+        (Kind::Number, Cell::Text(s)) => text_number(s).map(Value::from).ok_or_else(|| bad("a number")),
+        (Kind::Number, _) => Err(bad("a number")),
+        (Kind::Integer, Cell::Number(f)) => whole(*f).map(Value::from).ok_or_else(|| bad("a whole number")),
+        (Kind::Integer, Cell::Text(s)) => {
+            text_number(s).and_then(whole).map(Value::from).ok_or_else(|| bad("a whole number"))
+        }
+        (Kind::Integer, _) => Err(bad("a whole number")),
+    }
+}
+
+/// A whole number without `.0`, anything else as Rust writes it.
+fn number_text(f: f64) -> String {
+    whole(f).map_or_else(|| f.to_string(), |i| i.to_string())
+}
+
+fn whole(f: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < EXACT).then_some(f as i64)
+}
+
+/// `12,345.67`, ` 1 234 `, `-300`; no letters, no empty text.
+fn text_number(text: &str) -> Option<f64> {
+    let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{a0}')).collect();
+    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) {
+        return None;
+    }
+    cleaned.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Days from Excel's day 0 (1899-12-30, counting its phantom 1900-02-29)
+/// to 1970-01-01.
+const EXCEL_EPOCH_OFFSET: i64 = 25_569;
+
+/// An Excel serial (date system 1900) to a date. Serials before 1 March
+/// 1900 (61) are refused: Excel counts a 29 February 1900 that never was.
+pub fn serial_date(serial: f64) -> Option<Date> {
+    if !serial.is_finite() || !(61.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "range checked above")]
+    let days = serial.floor() as i64;
+    Some(Date::from_days_since_epoch(days - EXCEL_EPOCH_OFFSET))
+}
+
+/// The Excel serial of a date (for writing date cells).
+pub fn date_serial(date: Date) -> f64 {
+    #[expect(clippy::cast_precision_loss, reason = "day counts are far below 2^53")]
+    let serial = (date.days_since_epoch() + EXCEL_EPOCH_OFFSET) as f64;
+    serial
+}
+
+/// `2021-06-30`, `2021-6-30`, `2021/6/30`, `2021.6.30`, `2021年6月30日`;
+/// `None` for any other shape or a day that does not exist.
+pub fn text_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    let text = text.strip_suffix('日').unwrap_or(text);
+    let parts: Vec<&str> = text.split(['-', '/', '.', '年', '月']).collect();
+    let [y, m, d] = parts.as_slice() else { return None };
+    let digits = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+    if y.len() != 4 || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return None;
+    }
+    // `年` must come with `月` (and only then); mixing separators is refused.
+    let chinese = text.contains('年');
+    if chinese != text.contains('月') || (chinese && text.contains(['-', '/', '.'])) {
+        return None;
+    }
+    let sep = text.chars().find(|c| !c.is_ascii_digit())?;
+    if !chinese && text.chars().filter(|c| *c == sep).count() != 2 {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spreadsheet::columns::COLUMNS;
+
+    fn column(field: &str, members: bool) -> &'static Column {
+        use crate::spreadsheet::columns::Table;
+        let table = if members { Table::Members } else { Table::Households };
+        COLUMNS.iter().find(|c| c.field == field && c.table == table).unwrap()
+    }
+
+    fn text(field: &str, members: bool, s: &str) -> Result<Value, String> {
+        read(column(field, members), &Cell::from_text(s))
+    }
+
+    #[test]
+    fn dates_in_every_shape() {
+        for s in ["2021-06-30", "2021/6/30", "2021年6月30日", "2021-6-30", "2021.06.30", " 2021/06/30 "] {
+            assert_eq!(text("birth_date", true, s), Ok(Value::from("2021-06-30")), "{s}");
+        }
+        // 44377 is 2021-06-30 in Excel's 1900 date system.
+        assert_eq!(read(column("birth_date", true), &Cell::Date(44377.0)), Ok(Value::from("2021-06-30")));
+        assert_eq!(read(column("birth_date", true), &Cell::Number(44377.0)), Ok(Value::from("2021-06-30")));
+        assert_eq!(date_serial(Date::new(2021, 6, 30).unwrap()), 44377.0);
+        for s in ["2020/13/01", "2021-02-29", "30/6/2021", "2021-06", "2021/6-30", "2021年6月", "abc", "2021年6-30日"]
+        {
+            assert_eq!(text("birth_date", true, s), Err(format!("出生日期 \"{s}\" is not a date")), "{s}");
+        }
+    }
+
+    #[test]
+    fn booleans_enums_numbers() {
+        for (s, b) in [("是", true), ("否", false), ("Y", true), ("N", false), ("true", true), ("0", false)] {
+            assert_eq!(text("resident", true, s), Ok(Value::Bool(b)));
+        }
+        assert_eq!(text("resident", true, "maybe"), Err("常住 \"maybe\" is not 是/否".into()));
+        assert_eq!(text("poverty_status", false, "脱贫户"), Ok(Value::from("lifted")));
+        assert_eq!(text("poverty_status", false, "general"), Ok(Value::from("general")));
+        assert_eq!(text("housing.safety_grade", false, "C级"), Ok(Value::from("C")));
+        assert_eq!(
+            text("poverty_status", false, "贫困户"),
+            Err("户类型 \"贫困户\" is not one of 脱贫户, 一般农户".into())
+        );
+        assert_eq!(text("income.wage", false, "12,345.50"), Ok(Value::from(12345.5)));
+        assert_eq!(text("income.operating_net", false, "-1,200"), Ok(Value::from(-1200.0)));
+        assert_eq!(text("income.wage", false, "三千"), Err("工资性收入 \"三千\" is not a number".into()));
+        assert_eq!(text("employment.months", true, "3.5"), Err("务工月数 \"3.5\" is not a whole number".into()));
+        assert_eq!(text("disability_grade", true, ""), Ok(Value::Null));
+        assert_eq!(text("birth_date", true, " "), Err("出生日期 is empty".into()));
+        assert_eq!(read(column("district_code", false), &Cell::Number(500229.0)), Ok(Value::from("500229")));
+    }
+}
