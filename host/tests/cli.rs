@@ -34,6 +34,9 @@ fn every_command_has_help() {
         vec!["report", "--help"],
         vec!["test", "--help"],
         vec!["new", "--help"],
+        vec!["rounds", "--help"],
+        vec!["track", "--help"],
+        vec!["history", "--help"],
     ] {
         let out = rulehost(&args);
         assert!(out.status.success(), "{args:?}");
