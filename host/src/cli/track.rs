@@ -164,6 +164,13 @@ fn render(b: &Bulletin) -> String {
         }
         t.push('\n');
     }
+    if b.unidentified > 0 {
+        t.push_str(&format!(
+            "\n{} record(s) of this round name no household (unreadable lines, repeated ids): \
+             kept in the store, matched to no earlier round\n",
+            b.unidentified
+        ));
+    }
     t.push_str(&format!(
         "\nrisk-elimination candidates (风险消除), out of every category for the last {} rounds: {}\n",
         b.rounds_for_elimination,

@@ -110,6 +110,9 @@ pub struct Bulletin {
     pub new: Vec<Listed>,
     pub gone: Vec<Listed>,
     pub not_evaluated: Vec<Listed>,
+    /// Records of this round that name no household (a line that is not
+    /// a household, or a repeated id): kept in the store, matched to none.
+    pub unidentified: u64,
     pub candidates: Vec<Candidate>,
 }
 
@@ -253,6 +256,14 @@ impl Store {
             new: Vec::new(),
             gone: Vec::new(),
             not_evaluated: Vec::new(),
+            unidentified: self
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM household_rounds WHERE round_id = ?1 AND household_id IS NULL",
+                    [cur_id],
+                    |r| r.get(0),
+                )
+                .map_err(|x| self.sql_error(x))?,
             candidates: Vec::new(),
         };
         if let Some((prev_id, _)) = &prev {
@@ -328,13 +339,14 @@ impl Store {
             }
         }
         for (id, row) in &before.rows {
+            let district = b.districts.entry(row.district.clone()).or_default();
             if row.ok {
                 b.total.dibao_fen_before += row.dibao_fen;
-                b.districts.entry(row.district.clone()).or_default().dibao_fen_before += row.dibao_fen;
+                district.dibao_fen_before += row.dibao_fen;
             }
             if !cur.rows.contains_key(id) {
                 b.total.gone += 1;
-                b.districts.entry(row.district.clone()).or_default().gone += 1;
+                district.gone += 1;
                 b.gone.push(Listed { household_id: id.clone(), district: row.district.clone(), statuses: None });
             }
         }
