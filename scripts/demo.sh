@@ -2,7 +2,8 @@
 # The main job, end to end: build rulehost and the bundled plugins
 # (installing the wasm target when it is missing), generate a sample
 # population, evaluate it through the bundled registry and print the
-# per-district summary. Outputs land in target/demo/.
+# per-district summary, keeping the run as round `demo` in the store
+# target/demo/rulehost.db. Outputs land in target/demo/.
 #
 #   HOUSEHOLDS=1000000 bash scripts/demo.sh     # a bigger population
 set -euo pipefail
@@ -37,7 +38,11 @@ status=0
   --input target/demo/households.jsonl \
   --output target/demo/results.jsonl \
   --rejects target/demo/rejects.jsonl \
-  --summary-json target/demo/summary.json || status=$?
+  --summary-json target/demo/summary.json \
+  --store target/demo/rulehost.db --round demo --replace || status=$?
+
+echo "==> the rounds kept in the store target/demo/rulehost.db (see docs/rounds.md)"
+"$rulehost" rounds --store target/demo/rulehost.db
 
 echo "==> the same results as a page with charts (open it in any browser, offline)"
 "$rulehost" report target/demo/results.jsonl --html target/demo/report.html > /dev/null

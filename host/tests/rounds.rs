@@ -574,3 +574,58 @@ fn kill_9_during_the_store_write_leaves_the_previous_round() {
     let rows: i64 = conn.query_row("SELECT count(*) FROM household_rounds", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 200);
 }
+
+fn shell_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(_), "```") => blocks.push(current.take().unwrap_or_default()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_rounds_guide_runs_as_written() {
+    let doc = std::fs::read_to_string(harness::root().join("docs/rounds.md")).unwrap();
+    let blocks = shell_blocks(&doc);
+    assert!(blocks.len() >= 5, "found only {} shell blocks", blocks.len());
+    let dir = tempfile::tempdir().unwrap();
+    write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let bin = Path::new(env!("CARGO_BIN_EXE_rulehost")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for (n, block) in blocks.iter().enumerate() {
+        let out = std::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", block])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("RULEHOST_CACHE_DIR", std::env::temp_dir().join("rulehost-rounds-test-cache"))
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "block {n} of docs/rounds.md:\n{block}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        if block.contains("rulehost rounds") {
+            assert!(stdout.contains("2024-07") && stdout.ends_with("2 round(s)\n"), "{stdout}");
+        }
+        if block.contains("rulehost track") {
+            let b: Value = serde_json::from_slice(&std::fs::read(dir.path().join("bulletin.json")).unwrap()).unwrap();
+            assert_eq!(b["total"]["gone"], 50, "{}", b["total"]);
+            assert!(b["total"]["guarantee"]["guarantee.food_clothing"]["cleared"].as_u64().unwrap() > 0);
+            assert!(stdout.contains("bulletin of round 2024-07 against 2024-06"), "{stdout}");
+        }
+        if block.contains("rulehost history") {
+            assert!(stdout.contains("2024-06") && stdout.contains("2024-07"), "{stdout}");
+        }
+    }
+}
