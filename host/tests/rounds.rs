@@ -410,6 +410,22 @@ fn four_rounds_give_the_bulletin_the_results_files_give() {
     assert!(b["total"]["left"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>() > 0);
     assert!(b["total"]["dibao_change_fen"].as_i64().unwrap() != 0);
     assert_eq!(b["plugins_changed"], json!([]));
+    // The page's bars carry the bulletin's numbers.
+    let page = dir.path().join("bulletin.html");
+    let out = rulehost(&["track", "--store", &store_s, "--round", "2024-07", "--html", &page.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("default-src 'none'") && !html.contains("<script"));
+    let bars = |series: &str| -> u64 {
+        html.split(&format!("data-series=\"{series}\" data-value=\""))
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    let total = |key: &str| b["total"][key].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>();
+    assert_eq!(bars("纳入 entered"), total("entered"));
+    assert_eq!(bars("退出 left"), total("left"));
+
     let b = track(&store_s, "2024-08", 6);
     assert_eq!(b["plugins_changed"][0]["name"], "chengkou", "the plugin change is named: {}", b["plugins_changed"]);
     assert!(b["total"]["guarantee"]["guarantee.housing_safety"]["cleared"].as_u64().unwrap() > 0);
@@ -623,6 +639,7 @@ fn the_rounds_guide_runs_as_written() {
             assert_eq!(b["total"]["gone"], 50, "{}", b["total"]);
             assert!(b["total"]["guarantee"]["guarantee.food_clothing"]["cleared"].as_u64().unwrap() > 0);
             assert!(stdout.contains("bulletin of round 2024-07 against 2024-06"), "{stdout}");
+            assert!(dir.path().join("bulletin.html").exists());
         }
         if block.contains("rulehost history") {
             assert!(stdout.contains("2024-06") && stdout.contains("2024-07"), "{stdout}");

@@ -35,12 +35,19 @@ pub struct Args {
     /// Also write the bulletin as JSON here (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also write the bulletin as one self-contained HTML page with charts
+    /// of the month-on-month flows (no scripts, nothing fetched).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(&args.store)?;
     let bulletin =
         store.bulletin(&args.round, args.against.as_deref(), usize::try_from(args.rounds_for_elimination)?)?;
+    if let Some(path) = &args.html {
+        super::write_whole(path, rulehost::report::bulletin_page(&bulletin).as_bytes())?;
+    }
     match &args.json {
         Some(path) if path.as_os_str() == "-" => {
             println!("{}", serde_json::to_string_pretty(&bulletin)?);
