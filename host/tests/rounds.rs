@@ -457,6 +457,17 @@ fn four_rounds_give_the_bulletin_the_results_files_give() {
     let categories: Vec<&Value> = h.as_array().unwrap().iter().map(|r| &r["category"]).collect();
     assert_eq!(categories, [&json!("marginal"), &json!("marginal"), &Value::Null, &Value::Null]);
     assert_eq!(h[0]["plugin"], "baseline");
+    // The audit trail: each round's full record, as the batch wrote it.
+    let out = rulehost(&["history", "recent", "--store", &store_s, "--records"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let want: Vec<String> = rounds
+        .iter()
+        .map(|r| {
+            let file = std::fs::read_to_string(dir.path().join(format!("{}-results.jsonl", r.label))).unwrap();
+            file.lines().find(|l| l.contains("\"household_id\":\"recent\"")).unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), want);
     let out = rulehost(&["history", "nobody", "--store", &store_s]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("household `nobody` is in no round"));

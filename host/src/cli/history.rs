@@ -18,6 +18,10 @@ pub struct Args {
     /// Print the history as JSON.
     #[arg(long)]
     json: bool,
+    /// Print the full record of each round instead (JSON Lines, in round
+    /// order), as the batch wrote it: the audit trail.
+    #[arg(long, conflicts_with = "json")]
+    records: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -26,6 +30,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if rows.is_empty() {
         eprintln!("household `{}` is in no round of `{}`", args.household_id, args.store.display());
         return Ok(ExitCode::from(super::EXIT_SOME_FAILED));
+    }
+    if args.records {
+        for (_, record) in store.records(&args.household_id)? {
+            println!("{record}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);

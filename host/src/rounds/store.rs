@@ -24,7 +24,10 @@ CREATE TABLE rounds (
     rejected      INTEGER NOT NULL,
     plugin_errors INTEGER NOT NULL,
     monitored     INTEGER NOT NULL,
-    created       INTEGER NOT NULL
+    created       INTEGER NOT NULL,
+    -- zstd dictionaries the round's records and households are compressed with
+    record_dictionary    BLOB NOT NULL,
+    household_dictionary BLOB NOT NULL
 );
 CREATE TABLE household_rounds (
     id                INTEGER PRIMARY KEY,
@@ -39,8 +42,9 @@ CREATE TABLE household_rounds (
     plugin_version    TEXT,
     dibao_fen         INTEGER NOT NULL DEFAULT 0,
     can_work          INTEGER,
-    record            TEXT NOT NULL,
-    household         TEXT,
+    -- the full record and the household line, zstd-compressed with the round's dictionaries
+    record            BLOB NOT NULL,
+    household         BLOB,
     UNIQUE (round_id, household_id),
     UNIQUE (round_id, line)
 );
@@ -218,6 +222,30 @@ impl Store {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(self.err())
     }
 
+    /// The full records kept for one household, in round order:
+    /// `(round label, record JSON)`, decompressed.
+    pub fn records(&self, household_id: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.label, r.record_dictionary, h.record FROM household_rounds h JOIN rounds r ON r.id = h.round_id \
+                 WHERE h.household_id = ?1 ORDER BY r.as_of, r.label",
+            )
+            .map_err(self.err())?;
+        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = stmt
+            .query_map([household_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.err())?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(self.err())?;
+        rows.into_iter()
+            .map(|(label, dictionary, data)| {
+                let record = decompress(&dictionary, &data)
+                    .map_err(|source| StoreError::Io { what: format!("the record of round `{label}`"), source })?;
+                Ok((label, record))
+            })
+            .collect()
+    }
+
     pub(crate) fn sql_error(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite { path: self.path.clone(), source }
     }
@@ -276,21 +304,104 @@ fn can_work(household: &Labour) -> bool {
     household.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, LaborCapacity::None))
 }
 
+/// Reads the results file and the input side by side: each record with
+/// the input line it was made from (records are in input order, one per
+/// line).
+struct Pairs<R, I> {
+    results: R,
+    input: I,
+    input_line: u64,
+    records: u64,
+}
+
+/// One record line and its household line (when the input has it).
+type Pair = (Vec<u8>, Option<Vec<u8>>);
+
+impl<R: BufRead, I: BufRead> Pairs<R, I> {
+    fn next(&mut self) -> std::result::Result<Option<Pair>, Checked> {
+        let mut record = Vec::new();
+        if self.results.read_until(b'\n', &mut record).map_err(io("the results file"))? == 0 {
+            return Ok(None);
+        }
+        self.records += 1;
+        trim(&mut record);
+        let line = RecordView::parse(&record)
+            .map_err(|e| StoreError::BadRecord {
+                line: self.records,
+                message: format!("not an evaluation record: {e}"),
+            })?
+            .line
+            .unwrap_or(self.records);
+        let mut household = Vec::new();
+        while self.input_line < line {
+            household.clear();
+            if self.input.read_until(b'\n', &mut household).map_err(io("the input file"))? == 0 {
+                return Err(StoreError::BadRecord {
+                    line,
+                    message: "the input file has fewer lines than the results file".to_owned(),
+                }
+                .into());
+            }
+            self.input_line += 1;
+        }
+        trim(&mut household);
+        Ok(Some((record, (self.input_line == line).then_some(household))))
+    }
+}
+
+fn trim(line: &mut Vec<u8>) {
+    while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        line.pop();
+    }
+}
+
+/// Records and households trained on to build a round's compression
+/// dictionaries.
+const DICTIONARY_SAMPLES: usize = 2000;
+const DICTIONARY_BYTES: usize = 64 * 1024;
+/// zstd level: fast, and with a dictionary most of the gain is there.
+const LEVEL: i32 = 3;
+
+/// A zstd dictionary trained on `samples` (empty when there are too few to
+/// train on: then rows are compressed without one).
+fn dictionary<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<u8> {
+    let samples: Vec<&[u8]> = samples.collect();
+    if samples.len() < 16 {
+        return Vec::new();
+    }
+    zstd::dict::from_samples(&samples, DICTIONARY_BYTES).unwrap_or_default()
+}
+
 fn write_in(
     tx: &Transaction<'_>,
     round: &NewRound<'_>,
-    mut results: impl BufRead,
-    mut input: impl BufRead,
+    results: impl BufRead,
+    input: impl BufRead,
 ) -> std::result::Result<RoundInfo, Checked> {
     check_label(tx, round)?;
     tx.execute("DELETE FROM rounds WHERE label = ?1", [round.label])?;
     let created =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+
+    let mut pairs = Pairs { results, input, input_line: 0, records: 0 };
+    let mut first = Vec::with_capacity(DICTIONARY_SAMPLES);
+    while first.len() < DICTIONARY_SAMPLES {
+        match pairs.next()? {
+            Some(pair) => first.push(pair),
+            None => break,
+        }
+    }
+    let record_dictionary = dictionary(first.iter().map(|(r, _)| r.as_slice()));
+    let household_dictionary = dictionary(first.iter().filter_map(|(_, h)| h.as_deref()));
+    let compressor = |dictionary: &[u8]| zstd::bulk::Compressor::with_dictionary(LEVEL, dictionary);
+    let mut record_zstd = compressor(&record_dictionary).map_err(io("compressing"))?;
+    let mut household_zstd = compressor(&household_dictionary).map_err(io("compressing"))?;
+
     // Counts and the as-of date are filled in once the records are read.
     tx.execute(
-        "INSERT INTO rounds (label, as_of, fingerprint, plugins, households, ok, rejected, plugin_errors, monitored, created) \
-         VALUES (?1, '', ?2, ?3, 0, 0, 0, 0, 0, ?4)",
-        params![round.label, round.fingerprint, round.plugins, created],
+        "INSERT INTO rounds (label, as_of, fingerprint, plugins, households, ok, rejected, plugin_errors, monitored, \
+         created, record_dictionary, household_dictionary) VALUES (?1, '', ?2, ?3, 0, 0, 0, 0, 0, ?4, ?5, ?6)",
+        params![round.label, round.fingerprint, round.plugins, created, record_dictionary, household_dictionary],
     )?;
     let round_id = tx.last_insert_rowid();
     let mut household_row = tx.prepare(
@@ -315,36 +426,16 @@ fn write_in(
         plugin_errors: 0,
         monitored: 0,
     };
-    let (mut record_line, mut household_line) = (Vec::new(), Vec::new());
-    let mut input_line = 0u64;
-    loop {
-        record_line.clear();
-        if results.read_until(b'\n', &mut record_line).map_err(io("the results file"))? == 0 {
-            break;
-        }
-        let text = record_line.strip_suffix(b"\n").unwrap_or(&record_line);
-        let record = RecordView::parse(text).map_err(|e| StoreError::BadRecord {
+    let mut first = first.into_iter();
+    while let Some((text, household)) = match first.next() {
+        Some(pair) => Some(pair),
+        None => pairs.next()?,
+    } {
+        let record = RecordView::parse(&text).map_err(|e| StoreError::BadRecord {
             line: info.households + 1,
             message: format!("not an evaluation record: {e}"),
         })?;
         let line = record.line.unwrap_or(info.households + 1);
-        // Records are in input order, one per input line.
-        let mut household: Option<&[u8]> = None;
-        while input_line < line {
-            household_line.clear();
-            if input.read_until(b'\n', &mut household_line).map_err(io("the input file"))? == 0 {
-                return Err(StoreError::BadRecord {
-                    line,
-                    message: "the input file has fewer lines than the results file".to_owned(),
-                }
-                .into());
-            }
-            input_line += 1;
-        }
-        if input_line == line {
-            let text = household_line.strip_suffix(b"\n").unwrap_or(&household_line);
-            household = Some(text.strip_suffix(b"\r").unwrap_or(text));
-        }
         info.households += 1;
         match record.status {
             Status::Ok => info.ok += 1,
@@ -364,8 +455,9 @@ fn write_in(
         // its record but not the id, so that each household has one row.
         let duplicate = record.error.as_ref().is_some_and(|e| e.kind == "duplicate_household_id");
         let household_id = if duplicate { None } else { record.household_id.as_deref() };
-        let doc = household.filter(|_| ok).and_then(|h| serde_json::from_slice::<Labour>(h).ok());
-        let household_text = household.filter(|_| ok).map(String::from_utf8_lossy);
+        let household = household.filter(|_| ok);
+        let labour = household.as_deref().and_then(|h| serde_json::from_slice::<Labour>(h).ok());
+        let household = household.map(|h| household_zstd.compress(&h)).transpose().map_err(io("compressing"))?;
         household_row.execute(params![
             round_id,
             household_id,
@@ -377,9 +469,9 @@ fn write_in(
             record.plugin.as_ref().map(|p| p.name.as_ref()),
             record.plugin.as_ref().map(|p| p.version.as_ref()),
             record.dibao_fen(),
-            doc.as_ref().map(can_work),
-            String::from_utf8_lossy(text),
-            household_text,
+            labour.as_ref().map(can_work),
+            record_zstd.compress(&text).map_err(io("compressing"))?,
+            household,
         ])?;
         let row = tx.last_insert_rowid();
         for flag in &record.flags {
@@ -401,6 +493,15 @@ fn write_in(
         params![round_id, info.as_of, info.households, info.ok, info.rejected, info.plugin_errors, info.monitored],
     )?;
     Ok(info)
+}
+
+/// Decompresses a record or household kept in the store with its round's
+/// dictionary.
+fn decompress(dictionary: &[u8], data: &[u8]) -> std::io::Result<String> {
+    let size = zstd::zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(16 << 20);
+    let mut d = zstd::bulk::Decompressor::with_dictionary(dictionary)?;
+    let bytes = d.decompress(data, usize::try_from(size).unwrap_or(16 << 20))?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -450,9 +551,7 @@ mod tests {
         let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         // The full record is recoverable.
-        let text: String =
-            store.conn.query_row("SELECT record FROM household_rounds WHERE line = 1", [], |r| r.get(0)).unwrap();
-        assert_eq!(text, records[0]);
+        assert_eq!(store.records("a").unwrap(), [("2024-06".to_owned(), records[0].clone())]);
     }
 
     #[test]
