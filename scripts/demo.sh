@@ -2,8 +2,9 @@
 # The main job, end to end, the way officials work: build rulehost and the
 # bundled plugins (installing the wasm target when it is missing), generate
 # a sample population as an Excel workbook, import it, evaluate it through
-# the bundled registry, print the per-district summary and export the
-# results as a workbook. Outputs land in target/demo/.
+# the bundled registry, print the per-district summary, keep the run as
+# round `demo` in the store target/demo/rulehost.db, and export the results
+# as a workbook. Outputs land in target/demo/.
 #
 #   HOUSEHOLDS=1000000 bash scripts/demo.sh     # a bigger population
 set -euo pipefail
@@ -41,7 +42,11 @@ status=0
   --input target/demo/households.jsonl \
   --output target/demo/results.jsonl \
   --rejects target/demo/rejects.jsonl \
-  --summary-json target/demo/summary.json || status=$?
+  --summary-json target/demo/summary.json \
+  --store target/demo/rulehost.db --round demo --replace || status=$?
+
+echo "==> the rounds kept in the store target/demo/rulehost.db (see docs/rounds.md)"
+"$rulehost" rounds --store target/demo/rulehost.db
 
 echo "==> the same results as a page with charts (open it in any browser, offline)"
 "$rulehost" report target/demo/results.jsonl --html target/demo/report.html > /dev/null

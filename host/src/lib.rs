@@ -3,7 +3,7 @@
 //!
 //! The sandbox and evaluation core is the `rulehost-core` crate, re-exported
 //! here by name. This crate adds what sits on top of it: the report pages,
-//! rule-change impact (`diff`), declarative test cases, plugin builds
+//! rule-change impact (`diff`), the results store of monitoring rounds (`rounds`), declarative test cases, plugin builds
 //! (`componentize`), the `rulehost new` scaffold, the sample population and
 //! the table of districts. The flow of a household, and which module owns
 //! each step, is described in `docs/architecture.md`.
@@ -15,6 +15,7 @@ pub mod districts;
 mod error;
 mod labels;
 pub mod report;
+pub mod rounds;
 pub mod sample;
 pub mod scaffold;
 pub mod spreadsheet;

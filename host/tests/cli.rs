@@ -36,6 +36,9 @@ fn every_command_has_help() {
         vec!["new", "--help"],
         vec!["import", "--help"],
         vec!["export", "--help"],
+        vec!["rounds", "--help"],
+        vec!["track", "--help"],
+        vec!["history", "--help"],
     ] {
         let out = rulehost(&args);
         assert!(out.status.success(), "{args:?}");

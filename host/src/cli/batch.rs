@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rulehost::batch::{self, BatchOptions, BatchReport, Output, Progress, ResultsFile, Resume, run_description};
+use rulehost::rounds::{NewRound, Store};
 use rulehost::sdk::Date;
 use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
 
@@ -19,6 +20,10 @@ use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
 /// `plugin_error` (trap, fuel, time or memory exhausted). Prints a summary
 /// per district at the end. Output files are written whole or not at all
 /// (a `.partial` file is renamed when the batch completes).
+///
+/// With `--store FILE --round LABEL`, the run is also kept as a
+/// monitoring round in a SQLite store, for `rulehost rounds`, `track` and
+/// `history`.
 ///
 /// Exit codes: 0 all ok, 1 some records rejected or failed, 2 could not run.
 #[derive(Debug, clap::Args)]
@@ -77,6 +82,19 @@ pub struct Args {
     /// Without a partial output, the batch starts afresh.
     #[arg(long)]
     resume: bool,
+    /// Keep this run as a monitoring round in this SQLite store (created
+    /// when missing), next to the output file. Needs `--round`, and
+    /// `--input` and `--output` as files. See `docs/rounds.md`.
+    #[arg(long, value_name = "FILE", requires = "round")]
+    store: Option<PathBuf>,
+    /// The round's label in the store (e.g. `2024-06`). Running a round
+    /// again with the same registry replaces it.
+    #[arg(long, value_name = "LABEL", requires = "store")]
+    round: Option<String>,
+    /// Replace a round of the same label made with another registry
+    /// (refused without it, so a label is not reused by mistake).
+    #[arg(long, requires = "round")]
+    replace: bool,
 }
 
 /// Position in input bytes (known for a file, so the ETA holds); the
@@ -107,6 +125,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let registry = Registry::load(&engine, &args.registry, cache.as_ref())
         .with_context(|| format!("loading registry `{}`", args.registry.display()))?;
     let reader = HouseholdReader::new()?;
+    let mut store = match (&args.store, &args.round) {
+        (Some(path), Some(label)) => {
+            anyhow::ensure!(
+                args.input.as_os_str() != "-" && args.output.as_os_str() != "-",
+                "`--store` reads the input and the output back when the batch is done: \
+                 give both as files, not `-`"
+            );
+            let store = Store::open(path)?;
+            let round = new_round(&registry, label, &args);
+            store.check_label(&round)?;
+            Some((store, round))
+        }
+        _ => None,
+    };
 
     let (mut input, total_bytes): (Box<dyn BufRead + Send>, Option<u64>) = if args.input.as_os_str() == "-" {
         (Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())), None)
@@ -183,6 +215,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         r.commit()?;
     }
     let elapsed = started.elapsed();
+    if let Some((store, round)) = &mut store {
+        let writing = Instant::now();
+        let open = |path: &PathBuf| {
+            File::open(path)
+                .map(|f| BufReader::with_capacity(1 << 20, f))
+                .with_context(|| format!("opening `{}`", path.display()))
+        };
+        let info = store
+            .write_round(round, open(&args.output)?, open(&args.input)?)
+            .with_context(|| format!("keeping round `{}` in the store", round.label))?;
+        if !args.quiet {
+            eprintln!(
+                "round `{}` kept in `{}`: {} households, {} monitored ({:.2} s)",
+                info.label,
+                args.store.as_deref().unwrap_or(std::path::Path::new("")).display(),
+                info.households,
+                info.monitored,
+                writing.elapsed().as_secs_f64()
+            );
+        }
+    }
     if let Some(path) = &args.summary_json {
         let json = summary_json(&report, elapsed);
         std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
@@ -198,6 +251,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(super::exit(report.ok == report.lines))
+}
+
+/// The round to keep: its label, the batch's `--as-of`, the registry's
+/// fingerprint and the pins of its plugins.
+fn new_round<'a>(registry: &'a Registry, label: &'a str, args: &Args) -> NewRound<'a> {
+    let plugins: Vec<serde_json::Value> = registry
+        .deployments()
+        .iter()
+        .map(|d| {
+            let id = d.plugin.identity();
+            serde_json::json!({ "name": id.name, "version": id.version, "sha256": id.sha256 })
+        })
+        .collect();
+    NewRound {
+        label,
+        as_of: args.as_of.map(|d| d.to_string()),
+        fingerprint: registry.fingerprint(),
+        plugins: serde_json::Value::Array(plugins).to_string(),
+        replace: args.replace,
+    }
 }
 
 fn render(report: &BatchReport, elapsed: Duration) -> String {

@@ -7,14 +7,17 @@ mod diff;
 mod eval;
 mod explain;
 mod export;
+mod history;
 mod import;
 mod inspect;
 mod new;
 mod report;
+mod rounds;
 mod rule_source;
 mod sample;
 mod summary_table;
 mod test;
+mod track;
 mod validate;
 
 use std::path::PathBuf;
@@ -61,6 +64,9 @@ enum Command {
     Sample(sample::Args),
     Import(import::Args),
     Export(export::Args),
+    Rounds(rounds::Args),
+    Track(track::Args),
+    History(history::Args),
 }
 
 /// Work with plugin files.
@@ -84,6 +90,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sample(args) => sample::run(args),
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(args),
+        Command::Rounds(args) => rounds::run(args),
+        Command::Track(args) => track::run(args),
+        Command::History(args) => history::run(args),
     }
 }
 
@@ -109,6 +118,17 @@ pub fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
     rulehost::batch::write_whole(path, bytes).with_context(|| format!("writing `{}`", path.display()))
+}
+
+/// Opens a store to read: it must exist (reading never creates one).
+pub fn open_store(path: &std::path::Path) -> anyhow::Result<rulehost::rounds::Store> {
+    anyhow::ensure!(
+        path.is_file(),
+        "no store `{}`: write one with `rulehost batch --store {} --round LABEL`",
+        path.display(),
+        path.display()
+    );
+    Ok(rulehost::rounds::Store::open(path)?)
 }
 
 pub fn exit(ok: bool) -> ExitCode {

@@ -5,12 +5,14 @@
 mod diff_page;
 pub mod digest;
 mod page;
+mod rounds_page;
 pub mod svg;
 
 use std::fmt::Write;
 
 pub use diff_page::diff_page;
 pub use digest::Digest;
+pub use rounds_page::bulletin_page;
 
 use crate::districts::district_name;
 use crate::labels;
