@@ -4,6 +4,10 @@
 //! them. A household is *present* in a round for these comparisons when its
 //! record there is `ok`; a household whose record is rejected or failed in
 //! either round is listed as not evaluated, never counted.
+//!
+//! Over 400 lines on purpose: the bulletin (one walk over both rounds'
+//! snapshots), the candidates and the history share the private snapshot
+//! and row types, and a third of the file is the bulletin's public shape.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
