@@ -159,7 +159,7 @@ impl Store {
             let status: String = r.get(2).map_err(e)?;
             let row = Row {
                 district: r.get::<_, Option<String>>(1).map_err(e)?.unwrap_or_default(),
-                ok: status == "ok",
+                ok: status == rulehost_core::Status::Ok.as_str(),
                 status,
                 category: r.get(3).map_err(e)?,
                 flags: BTreeSet::new(),
