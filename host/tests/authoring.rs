@@ -2,34 +2,18 @@
 //! directory with this build's `rulehost` on the PATH: the tutorial cannot
 //! rot. A block whose first line is `# expect exit N` must exit with N.
 
+#[path = "../../tests/src/lib.rs"]
+#[expect(dead_code, reason = "the shared harness has helpers these tests do not use")]
+mod harness;
+
 use std::path::Path;
 use std::process::Command;
-
-fn shell_blocks(markdown: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in markdown.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(String::new()),
-            (Some(block), "```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
 
 #[test]
 fn the_authoring_tutorial_runs_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
     let doc = std::fs::read_to_string(root.join("docs/authoring.md")).unwrap_or_else(|e| panic!("{e}"));
-    let blocks = shell_blocks(&doc);
+    let blocks = harness::shell_blocks(&doc);
     assert!(blocks.len() >= 8, "found only {} shell blocks", blocks.len());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bin = Path::new(env!("CARGO_BIN_EXE_rulehost")).parent().unwrap_or(Path::new(".")).to_path_buf();

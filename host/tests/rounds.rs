@@ -602,27 +602,10 @@ fn kill_9_during_the_store_write_leaves_the_previous_round() {
     assert_eq!(rows, 200);
 }
 
-fn shell_blocks(markdown: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in markdown.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(String::new()),
-            (Some(_), "```") => blocks.push(current.take().unwrap_or_default()),
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
-
 #[test]
 fn the_rounds_guide_runs_as_written() {
     let doc = std::fs::read_to_string(harness::root().join("docs/rounds.md")).unwrap();
-    let blocks = shell_blocks(&doc);
+    let blocks = harness::shell_blocks(&doc);
     assert!(blocks.len() >= 5, "found only {} shell blocks", blocks.len());
     let dir = tempfile::tempdir().unwrap();
     write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
