@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the input path (bytes of a line -> strict JSON -> both schema
-# validators -> typed household) with cargo-fuzz and libFuzzer, for
+# validators -> typed household, and the fast path against all of them) with cargo-fuzz and libFuzzer, for
 # SECONDS (default 60). Installs cargo-fuzz when it is missing. On a stable
 # toolchain the sanitizer flags are allowed with RUSTC_BOOTSTRAP=1.
 #
@@ -24,10 +24,13 @@ if ! rustc --version | grep -q nightly; then
   export RUSTC_BOOTSTRAP=1
 fi
 
-# Seeds: the fixture households and the regressions.
+# Seeds: the fixture households, every field at, just inside and just
+# outside its bounds (fuzz/seeds, written by input/tests/bounds.rs), and
+# the regressions.
 corpus=fuzz/corpus/household_line
 mkdir -p "$corpus"
 cp tests/fixtures/households/*.json "$corpus"/
+cp fuzz/seeds/* "$corpus"/
 find fuzz/regressions -type f ! -name "*.md" -exec cp {} "$corpus"/ \;
 
 # -rss_limit_mb: well above the ~500 MB the target uses, far below the machine.

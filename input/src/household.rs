@@ -75,8 +75,21 @@ impl HouseholdReader {
         self.read(text)
     }
 
-    /// Parses and checks one line of JSON text.
+    /// Parses and checks one line of JSON text: the fast path
+    /// ([`crate::fast`]) for a valid household, and the schema validator to
+    /// say why for any other.
     pub fn read(&self, text: &str) -> Result<Parsed, Failure> {
+        match crate::fast::read(text) {
+            Some(parsed) => Ok(parsed),
+            None => self.read_by_schema(text),
+        }
+    }
+
+    /// The full path alone: JSON text to a value, the schema validator,
+    /// then the typed household. [`read`](HouseholdReader::read) takes it
+    /// only for lines the fast path refuses; the differential checks
+    /// compare the two.
+    pub fn read_by_schema(&self, text: &str) -> Result<Parsed, Failure> {
         let value: Value = crate::strict_json::parse(text)
             .map_err(|e| Failure::new(FailureKind::NotJson, format!("not valid JSON: {e}")))?;
         self.read_value(&value)

@@ -4,6 +4,7 @@
 //! or a failure, never a panic. The `fuzz/` target and the mutation test
 //! drive [`check_line`] to hold it to that.
 
+pub mod fast;
 pub mod household;
 pub mod outcome;
 pub mod strict_json;

@@ -15,6 +15,8 @@ use crate::strict_json;
 ///   same household (no hidden state);
 /// - the compile-time schema check, which decides, and the runtime
 ///   validator, which explains, agree on every JSON value;
+/// - the fast path accepts exactly the lines the schema path accepts, and
+///   builds the same household from them;
 /// - `refusals` (what `rulehost validate` lists) is empty exactly when
 ///   `read_line` (what `batch` reads) accepts the line.
 pub fn check_line(reader: &HouseholdReader, bytes: &[u8]) {
@@ -32,6 +34,11 @@ pub fn check_line(reader: &HouseholdReader, bytes: &[u8]) {
             explained.is_empty(),
             "the two schema validators disagree (compile-time says valid = {fast}; runtime says {explained:?}) on {value}"
         );
+    }
+    if let Ok(text) = std::str::from_utf8(trim_line(bytes)) {
+        let fast = crate::fast::read(text);
+        let full = reader.read_by_schema(text).ok();
+        assert_eq!(fast, full, "the fast path and the schema path disagree on {text:?}");
     }
     match result {
         Ok(parsed) => {

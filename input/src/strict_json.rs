@@ -13,7 +13,8 @@ pub fn parse(text: &str) -> serde_json::Result<Value> {
     Ok(value)
 }
 
-struct Strict;
+/// A seed for any JSON value, refusing repeated keys at any depth.
+pub(crate) struct Strict;
 
 impl<'de> DeserializeSeed<'de> for Strict {
     type Value = Value;
