@@ -24,9 +24,9 @@ pub use cache::CompileCache;
 pub use engine::{Engine, Limits, bounds};
 pub use error::{Error, Result};
 pub use params::{ParamFile, ParamSet, ParamTable};
-#[cfg(feature = "unsandboxed-native")]
-pub use pipeline::NativeRules;
 pub use pipeline::{LineOutcome, Pipeline, id_hash};
+#[cfg(feature = "unsandboxed-native")]
+pub use pipeline::{Native, NativeRules};
 pub use plugin::{Evaluator, Plugin, PluginRef, sha256_hex};
 pub use registry::{Deployment, Registry};
 pub use rulehost_input::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, SchemaError, compile_schema};

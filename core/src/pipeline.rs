@@ -33,6 +33,21 @@ pub struct LineOutcome {
 #[cfg(feature = "unsandboxed-native")]
 pub type NativeRules = fn(&Household, &[f64], Date) -> Result<Evaluation, EvalError>;
 
+/// [`NativeRules`] in the batch options, compared by address.
+#[cfg(feature = "unsandboxed-native")]
+#[derive(Debug, Clone, Copy)]
+pub struct Native(pub NativeRules);
+
+#[cfg(feature = "unsandboxed-native")]
+impl PartialEq for Native {
+    fn eq(&self, other: &Native) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+#[cfg(feature = "unsandboxed-native")]
+impl Eq for Native {}
+
 /// Per-thread state: one lazily started evaluator per deployment, and the
 /// running summary of what it wrote.
 pub struct Pipeline<'r> {
@@ -149,16 +164,13 @@ impl<'r> Pipeline<'r> {
             LineOutcome { status: Status::Ok, id_hash: Some(id_hash(&parsed.household_id)), deployment: Some(index) };
         match result {
             Ok(evaluation) => {
-                let record = Record::ok(
-                    line,
-                    &parsed.household_id,
-                    &parsed.district_code,
-                    as_of,
-                    identity,
-                    &evaluation,
-                    &parsed.member_ids,
-                );
-                write(&record, self.pretty, out);
+                let (id, district, members) = (&parsed.household_id, &parsed.district_code, &parsed.member_ids);
+                if self.pretty {
+                    write(&Record::ok(line, id, district, as_of, identity, &evaluation, members), true, out);
+                } else {
+                    crate::record::write_ok(out, line, id, district, as_of, identity, &evaluation, members);
+                    out.push(b'\n');
+                }
                 self.summary.apply(Contribution::of_evaluation(&parsed.district_code, &evaluation), 1);
             }
             Err(failure) => {

@@ -1,92 +1,148 @@
-//! 1,000,000 generated households file to file through the bundled
-//! baseline registry, once with one worker thread and once with two, each
-//! in a child process so that its peak RSS is its own. Reports households
-//! per second, peak RSS and the speed-up from 1 to 2 jobs.
+//! What users run: `rulehost batch` file to file through the bundled
+//! four-plugin registry (`rulehost.toml`), with its partial file, fsync,
+//! rename, rejects file and summary, every budget on. Each run is a child
+//! process of the release binary; its peak RSS is sampled from
+//! `/proc/PID/status` (VmHWM, the high-water mark) every 10 ms.
 //!
-//! `cargo bench -p rulehost-tests --bench batch [-- HOUSEHOLDS]`
+//! ```sh
+//! cargo build --release -p rulehost
+//! cargo bench -p rulehost-tests --bench batch [-- HOUSEHOLDS...]
+//! ```
+//!
+//! For each population size (default 1,000,000) it reports households per
+//! second with 1 and 2 jobs, the speed-up, and peak RSS. With
+//! `RULEHOST_BASELINE_BIN=/path/to/old/rulehost`, the same runs of that
+//! binary are interleaved with the new one's, for a ratio measured in one
+//! run.
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
-use std::process::Command;
-use std::time::Instant;
+use rulehost_tests::root;
 
-use rulehost::batch::{self, BatchOptions};
-use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry};
-use rulehost_tests::write_registry;
-
-/// Peak resident set size of this process, in MiB (Linux).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    kib / 1024.0
-}
-
-/// The child: one batch, then `lines seconds peak_rss_mib` on stdout.
-fn child(jobs: usize, registry: &Path, input: &Path, output: &Path, cache: &Path) {
-    let engine = Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+/// Runs `binary batch` once; returns (seconds, peak RSS in MiB).
+fn run(binary: &Path, jobs: usize, input: &Path, dir: &Path) -> (f64, f64) {
+    let output = dir.join("results.jsonl");
+    let _ = std::fs::remove_file(&output);
     let started = Instant::now();
-    let registry = Registry::load(&engine, registry, Some(&CompileCache::new(cache))).unwrap_or_else(|e| panic!("{e}"));
-    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut input = BufReader::with_capacity(1 << 20, File::open(input).unwrap_or_else(|e| panic!("{e}")));
-    let mut output = BufWriter::with_capacity(1 << 20, File::create(output).unwrap_or_else(|e| panic!("{e}")));
-    let options = BatchOptions { jobs, ..BatchOptions::default() };
-    let report =
-        batch::run(&registry, &reader, &mut input, &mut output, None, options, &()).unwrap_or_else(|e| panic!("{e}"));
-    output.flush().unwrap_or_else(|e| panic!("{e}"));
-    println!("{} {} {}", report.lines, started.elapsed().as_secs_f64(), peak_rss_mib());
+    let mut child = Command::new(binary)
+        .current_dir(root())
+        .args(["batch", "--registry", "rulehost.toml", "--quiet", "--jobs", &jobs.to_string()])
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(&output)
+        .arg("--rejects")
+        .arg(dir.join("rejects.jsonl"))
+        .arg("--summary-json")
+        .arg(dir.join("summary.json"))
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        }) {
+            peak_kib = peak_kib.max(kib);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("waiting for the batch: {e}"),
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    // 0: every record ok; 1: some rejected or failed (the sample has none).
+    assert_eq!(status.code(), Some(0), "{} batch failed: {status}", binary.display());
+    (seconds, peak_kib as f64 / 1024.0)
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        let a = &args[i + 1..];
-        let jobs = a[0].parse().unwrap_or(1);
-        child(jobs, Path::new(&a[1]), Path::new(&a[2]), Path::new(&a[3]), Path::new(&a[4]));
-        return;
-    }
-    let households: u64 = args.iter().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let registry = write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
-    let input = dir.path().join("households.jsonl");
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&input).unwrap_or_else(|e| panic!("{e}")));
-        rulehost::sample::write_sample(households, 2024, &mut w).unwrap_or_else(|e| panic!("{e}"));
-        w.flush().unwrap_or_else(|e| panic!("{e}"));
-    }
-    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
-    println!("batch: {households} households, {:.0} MB of JSON Lines, file to file", size as f64 / 1e6);
-    let cache = dir.path().join("cache");
-    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
-    let mut rates = Vec::new();
-    // The first run also fills the compile cache; runs are timed from
-    // registry load to the last record written.
-    for jobs in [1usize, 1, 2] {
-        let output = dir.path().join(format!("results-{jobs}.jsonl"));
-        let out = Command::new(&exe)
-            .args(["--child", &jobs.to_string()])
-            .args([&registry, &input, &output, &cache])
-            .output()
+    let sizes: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![1_000_000] } else { sizes };
+    let new = root().join("target/release/rulehost");
+    assert!(new.exists(), "build the release binary first: cargo build --release -p rulehost");
+    let old = std::env::var_os("RULEHOST_BASELINE_BIN").map(PathBuf::from);
+    let built = Command::new(&new)
+        .current_dir(root())
+        .args([
+            "build",
+            "-p",
+            "rulehost-baseline",
+            "-p",
+            "district-chengkou",
+            "-p",
+            "district-youyang",
+            "-p",
+            "district-wuxi",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(built.success(), "building the bundled plugins failed");
+
+    let dir = tempfile::tempdir_in(root().join("target")).unwrap_or_else(|e| panic!("{e}"));
+    for households in sizes {
+        let input = dir.path().join("households.jsonl");
+        let made = Command::new(&new)
+            .args(["sample", "--households", &households.to_string(), "--seed", "2024", "--output"])
+            .arg(&input)
+            .stdout(Stdio::null())
+            .status()
             .unwrap_or_else(|e| panic!("{e}"));
-        let text = String::from_utf8_lossy(&out.stdout);
-        let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-        assert!(
-            out.status.success() && fields.len() == 3,
-            "child failed: {text} {}",
-            String::from_utf8_lossy(&out.stderr)
+        assert!(made.success(), "generating the sample failed");
+        let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "batch: {households} households ({:.0} MB of JSON Lines), bundled registry, file to file",
+            size as f64 / 1e6
         );
-        let rate = fields[0] / fields[1];
-        println!("  jobs {jobs}: {:>9.0} households/s, {:6.2} s, peak RSS {:6.1} MiB", rate, fields[1], fields[2]);
-        rates.push((jobs, rate));
+        let mut binaries = vec![("new", new.clone())];
+        if let Some(old) = &old {
+            binaries.push(("old", old.clone()));
+        }
+        // Warm the compile cache and the page cache, then interleave.
+        for (_, binary) in &binaries {
+            run(binary, 2, &input, dir.path());
+        }
+        let mut best: Vec<(&str, usize, f64, f64)> = Vec::new();
+        for _ in 0..2 {
+            for jobs in [1, 2] {
+                for (name, binary) in &binaries {
+                    let (seconds, rss) = run(binary, jobs, &input, dir.path());
+                    match best.iter_mut().find(|b| b.0 == *name && b.1 == jobs) {
+                        Some(b) => {
+                            b.2 = b.2.min(seconds);
+                            b.3 = b.3.max(rss);
+                        }
+                        None => best.push((name, jobs, seconds, rss)),
+                    }
+                }
+            }
+        }
+        let rate = |name: &str, jobs: usize| {
+            best.iter().find(|b| b.0 == name && b.1 == jobs).map_or(f64::NAN, |b| households as f64 / b.2)
+        };
+        for (name, jobs, seconds, rss) in &best {
+            println!(
+                "  {name} jobs {jobs}: {:>9.0} households/s ({seconds:6.2} s), peak RSS {rss:6.1} MiB",
+                households as f64 / seconds
+            );
+        }
+        println!("  speed-up 1 -> 2 jobs (new): {:.2}x", rate("new", 2) / rate("new", 1));
+        if old.is_some() {
+            println!(
+                "  new / old, 2 jobs: {:.2}x; 1 job: {:.2}x",
+                rate("new", 2) / rate("old", 2),
+                rate("new", 1) / rate("old", 1)
+            );
+        }
+        let _ = std::fs::remove_file(&input);
     }
-    let one = rates.iter().filter(|(j, _)| *j == 1).map(|(_, r)| *r).fold(0.0, f64::max);
-    let two = rates.iter().filter(|(j, _)| *j == 2).map(|(_, r)| *r).fold(0.0, f64::max);
-    println!("  speed-up 1 -> 2 jobs: {:.2}x", two / one);
 }

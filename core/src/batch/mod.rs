@@ -34,6 +34,10 @@ pub struct BatchOptions {
     pub chunk_lines: usize,
     /// Longer lines are rejected (`line_too_long`) without being buffered.
     pub max_line_bytes: usize,
+    /// Rules called natively in every worker instead of the plugins
+    /// (benchmarks only: the native twin of a sandboxed run).
+    #[cfg(feature = "unsandboxed-native")]
+    pub native: Option<crate::pipeline::Native>,
 }
 
 impl Default for BatchOptions {
@@ -43,6 +47,8 @@ impl Default for BatchOptions {
             as_of: None,
             chunk_lines: 1024,
             max_line_bytes: 1 << 20,
+            #[cfg(feature = "unsandboxed-native")]
+            native: None,
         }
     }
 }

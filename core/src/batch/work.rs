@@ -45,7 +45,7 @@ pub(super) fn work(
     chunks: &Receiver<Chunk>,
     done: &Sender<EvaluatedChunk>,
 ) {
-    let mut pipeline = Pipeline::new(registry, reader, options.as_of);
+    let mut pipeline = new_pipeline(registry, reader, options);
     for chunk in chunks {
         let mut result = evaluate_chunk(&mut pipeline, &chunk, options.max_line_bytes);
         let stateful = find_state(registry, reader, options, &chunk, &result);
@@ -54,7 +54,7 @@ pub(super) fn work(
         } else {
             // Evaluate this chunk again, every household in a fresh instance.
             pipeline.take_summary();
-            let mut fresh = Pipeline::new(registry, reader, options.as_of).fresh_each(true);
+            let mut fresh = new_pipeline(registry, reader, options).fresh_each(true);
             result = evaluate_chunk(&mut fresh, &chunk, options.max_line_bytes);
             result.summary = fresh.take_summary();
         }
@@ -63,6 +63,16 @@ pub(super) fn work(
             return;
         }
     }
+}
+
+/// A worker's pipeline (natively running rules, in a benchmark's twin run).
+fn new_pipeline<'r>(registry: &'r Registry, reader: &'r HouseholdReader, options: BatchOptions) -> Pipeline<'r> {
+    let pipeline = Pipeline::new(registry, reader, options.as_of);
+    #[cfg(feature = "unsandboxed-native")]
+    if let Some(native) = options.native {
+        return pipeline.native(native.0);
+    }
+    pipeline
 }
 
 fn evaluate_chunk(pipeline: &mut Pipeline<'_>, chunk: &Chunk, max: usize) -> EvaluatedChunk {
@@ -111,7 +121,7 @@ fn find_state(
     let mut stateful = Vec::new();
     for (deployment, i) in last {
         let Some(text) = chunk.text(i) else { continue };
-        let mut fresh = Pipeline::new(registry, reader, options.as_of);
+        let mut fresh = new_pipeline(registry, reader, options);
         let mut again = Vec::new();
         fresh.process(chunk.first_line + i as u64, text, &mut again);
         if again != done.record(i) {

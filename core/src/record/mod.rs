@@ -2,8 +2,10 @@
 //! line: `write` builds and checks it from a plugin's evaluation, `read`
 //! reads it back from a results file as a typed view.
 
+mod json;
 mod read;
 mod write;
 
+pub use json::write_ok;
 pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
 pub use write::{DecisionOut, FlagOut, MemberIds, Record};
