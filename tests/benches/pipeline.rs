@@ -9,6 +9,10 @@
 //! path, and the plugin call alone with its fuel.
 //!
 //! `cargo bench -p rulehost-tests --bench pipeline [-- HOUSEHOLDS]`
+//!
+//! With `RULEHOST_COMPARE_PLUGIN=FILE.wasm` (e.g. the baseline plugin built
+//! from an earlier commit), that plugin's call is timed and its fuel
+//! counted on the same households too, for a before/after in one run.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -73,17 +77,25 @@ fn main() {
     assert_eq!(slow, parsed.len(), "both paths accept the sample");
 
     // The plugin call alone, in one instance.
-    let deployment = &registry.deployments()[0];
-    let mut evaluator = deployment.plugin.evaluator();
-    let mut fuel = 0u64;
-    let start = Instant::now();
-    for p in &parsed {
-        let as_of = p.household.survey_date;
-        let values = deployment.params.at(as_of).map(|s| s.values.as_slice()).unwrap_or_default();
-        std::hint::black_box(evaluator.evaluate(&p.household, values, as_of).ok());
-        fuel += evaluator.fuel_used();
-    }
-    let call = start.elapsed();
+    let call_alone = |plugin: &Plugin| {
+        let deployment = &registry.deployments()[0];
+        let mut evaluator = plugin.evaluator();
+        let mut fuel = 0u64;
+        let start = Instant::now();
+        for p in &parsed {
+            let as_of = p.household.survey_date;
+            let values = deployment.params.at(as_of).map(|s| s.values.as_slice()).unwrap_or_default();
+            std::hint::black_box(evaluator.evaluate(&p.household, values, as_of).ok());
+            fuel += evaluator.fuel_used();
+        }
+        (start.elapsed(), fuel / parsed.len().max(1) as u64)
+    };
+    let (call, fuel) = call_alone(&registry.deployments()[0].plugin);
+    let other = std::env::var_os("RULEHOST_COMPARE_PLUGIN").map(|path| {
+        let plugin = Plugin::load(&engine, std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"));
+        call_alone(&plugin);
+        (path, call_alone(&plugin))
+    });
 
     let per = |d: Duration| d.as_secs_f64() * 1e6 / lines.len() as f64;
     println!("pipeline: {} households, mean line {mean_len} bytes, batch machinery in memory, one worker", lines.len());
@@ -96,9 +108,14 @@ fn main() {
         per(read_schema),
         per(read_schema) / per(read_fast)
     );
-    println!(
-        "  plugin call alone                          {:8.2} µs, {} fuel/household",
-        per(call),
-        fuel / parsed.len().max(1) as u64
-    );
+    println!("  plugin call alone                          {:8.2} µs, {fuel} fuel/household", per(call));
+    if let Some((path, (other_call, other_fuel))) = other {
+        println!(
+            "  compared plugin {}: {:.2} µs, {other_fuel} fuel/household (this one: {:.2}x the time, {:.2}x the fuel)",
+            path.to_string_lossy(),
+            per(other_call),
+            call.as_secs_f64() / other_call.as_secs_f64(),
+            fuel as f64 / other_fuel.max(1) as f64
+        );
+    }
 }

@@ -4,13 +4,13 @@
 //! carries the values compared. One file, over 400 lines, because it is one
 //! policy: the brief's rules in the brief's order.
 
-use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use crate::facts::Facts;
-use crate::money::{fen_yuan, num, to_fen, yuan};
+use crate::money::{Fen, Num, Span, Yuan, to_fen};
 use crate::params::Params;
 use crate::program::Program;
+use crate::reason;
 use crate::types::{
     Date, Decision, EvalError, Evaluation, Flag, Household, Insurance, LaborCapacity, Member, MonitoringCategory,
     PovertyStatus, SafetyGrade, Severity,
@@ -64,11 +64,6 @@ pub const WATER_MIN_LITRES_SCARCE: f64 = 20.0;
 pub const WATER_MAX_FETCH_MINUTES: f64 = 20.0;
 /// at most this many days without supply in a year.
 pub const WATER_MAX_INTERRUPTION_DAYS: u16 = 36;
-
-/// `6-15`: a range as the reasons write it.
-fn span<T: Display>(range: &RangeInclusive<T>) -> String {
-    format!("{}-{}", range.start(), range.end())
-}
 
 fn severely_disabled(m: &Member) -> bool {
     m.disability_grade.is_some_and(|g| SEVERE_DISABILITY_GRADES.contains(&g))
@@ -136,7 +131,7 @@ pub fn monitoring(f: &Facts<'_>, p: &BaselineParams) -> Option<(MonitoringCatego
             PovertyStatus::Lifted => (MonitoringCategory::UnstableLifted, "脱贫户"),
             PovertyStatus::General => (MonitoringCategory::Marginal, "一般农户"),
         };
-        return Some((category, format!("{who}人均纯收入 {} 元，低于监测收入线 {} 元", yuan(pci), num(line))));
+        return Some((category, reason!(who, "人均纯收入 ", Yuan(pci), " 元，低于监测收入线 ", Num(line), " 元")));
     }
     sudden_hardship(f, p).map(|reason| (MonitoringCategory::SuddenHardship, reason))
 }
@@ -154,16 +149,26 @@ pub fn sudden_hardship(f: &Facts<'_>, p: &BaselineParams) -> Option<String> {
         return None;
     }
     let cause = if heavy_spending {
-        format!(
-            "刚性支出 {} 元，达到上年收入 {} 元的 {} 倍",
-            yuan(rigid),
-            yuan(prev),
-            num(p.hardship_expenditure_ratio)
+        reason!(
+            "刚性支出 ",
+            Yuan(rigid),
+            " 元，达到上年收入 ",
+            Yuan(prev),
+            " 元的 ",
+            Num(p.hardship_expenditure_ratio),
+            " 倍"
         )
     } else {
-        format!("纯收入 {} 元，较上年收入 {} 元下降超过 {}", yuan(net), yuan(prev), num(p.income_drop_ratio))
+        reason!("纯收入 ", Yuan(net), " 元，较上年收入 ", Yuan(prev), " 元下降超过 ", Num(p.income_drop_ratio))
     };
-    Some(format!("{cause}；扣除刚性支出后人均 {} 元，低于监测收入线 {} 元", yuan(after), num(p.monitoring_income_line)))
+    Some(reason!(
+        cause,
+        "；扣除刚性支出后人均 ",
+        Yuan(after),
+        " 元，低于监测收入线 ",
+        Num(p.monitoring_income_line),
+        " 元"
+    ))
 }
 
 /// Every guarantee flag that applies.
@@ -180,7 +185,7 @@ fn flag(code: &str, severity: Severity, reason: String, members: Vec<u32>) -> Fl
 
 /// 第2位成员（9 周岁）
 fn who(f: &Facts<'_>, index: u32) -> String {
-    format!("第{}位成员（{} 周岁）", index + 1, f.age(index))
+    reason!("第", index + 1, "位成员（", f.age(index), " 周岁）")
 }
 
 fn list_members(f: &Facts<'_>, members: &[u32]) -> String {
@@ -200,8 +205,12 @@ pub fn compulsory_education(f: &Facts<'_>) -> Option<Flag> {
         .map(|(i, _)| i)
         .collect();
     (!out.is_empty()).then(|| {
-        let ages = span(&COMPULSORY_EDUCATION_AGES);
-        let reason = format!("义务教育阶段（{ages} 周岁）未入学且未送教上门：{}", list_members(f, &out));
+        let reason = reason!(
+            "义务教育阶段（",
+            Span(&COMPULSORY_EDUCATION_AGES),
+            " 周岁）未入学且未送教上门：",
+            list_members(f, &out)
+        );
         flag(codes::COMPULSORY_EDUCATION, Severity::Warning, reason, out)
     })
 }
@@ -214,8 +223,10 @@ pub fn basic_medical(f: &Facts<'_>) -> Option<Flag> {
         .map(|(i, _)| i)
         .collect();
     (!out.is_empty()).then(|| {
-        let reason = format!(
-            "常住成员未参加基本医疗保险（出生未满 {INFANT_MEDICAL_EXEMPT_DAYS} 天的婴儿除外）：{}",
+        let reason = reason!(
+            "常住成员未参加基本医疗保险（出生未满 ",
+            INFANT_MEDICAL_EXEMPT_DAYS,
+            " 天的婴儿除外）：",
             list_members(f, &out)
         );
         flag(codes::BASIC_MEDICAL, Severity::Warning, reason, out)
@@ -231,7 +242,7 @@ pub fn housing_safety(f: &Facts<'_>) -> Option<Flag> {
         SafetyGrade::A | SafetyGrade::B => return None,
     };
     (!housing.renovated)
-        .then(|| flag(codes::HOUSING_SAFETY, severity, format!("住房安全鉴定为 {what}，尚未改造"), Vec::new()))
+        .then(|| flag(codes::HOUSING_SAFETY, severity, reason!("住房安全鉴定为 ", what, "，尚未改造"), Vec::new()))
 }
 
 /// Drinking water below standard in quantity, quality, convenience or supply.
@@ -241,19 +252,19 @@ pub fn drinking_water(f: &Facts<'_>) -> Option<Flag> {
     let mut problems = Vec::new();
     if w.litres_per_person_day < min_litres {
         let area = if w.water_scarce_area { "（缺水地区）" } else { "" };
-        problems.push(format!("人均日供水 {} 升，低于 {} 升{area}", w.litres_per_person_day, min_litres));
+        problems.push(reason!("人均日供水 ", w.litres_per_person_day, " 升，低于 ", min_litres, " 升", area));
     }
     if !w.quality_ok {
         problems.push("水质不达标".to_owned());
     }
     if w.fetch_minutes > WATER_MAX_FETCH_MINUTES {
-        problems.push(format!("取水往返 {} 分钟，超过 {WATER_MAX_FETCH_MINUTES} 分钟", w.fetch_minutes));
+        problems.push(reason!("取水往返 ", w.fetch_minutes, " 分钟，超过 ", WATER_MAX_FETCH_MINUTES, " 分钟"));
     }
     if w.interruption_days > WATER_MAX_INTERRUPTION_DAYS {
-        problems.push(format!("年停水 {} 天，超过 {WATER_MAX_INTERRUPTION_DAYS} 天", w.interruption_days));
+        problems.push(reason!("年停水 ", w.interruption_days, " 天，超过 ", WATER_MAX_INTERRUPTION_DAYS, " 天"));
     }
     (!problems.is_empty()).then(|| {
-        flag(codes::DRINKING_WATER, Severity::Warning, format!("饮水安全未达标：{}", problems.join("；")), Vec::new())
+        flag(codes::DRINKING_WATER, Severity::Warning, reason!("饮水安全未达标：", problems.join("；")), Vec::new())
     })
 }
 
@@ -278,12 +289,16 @@ pub fn dibao(f: &Facts<'_>, p: &BaselineParams) -> Decision {
     if pci < line {
         let residents: Vec<u32> = f.residents().map(|(i, _)| i).collect();
         let fen = to_fen(line * f.residents_f64() - f.derived.net_income);
-        let reason = format!(
-            "人均纯收入 {} 元，低于低保标准 {} 元；按 {} 名常住成员补差，每年 {} 元",
-            yuan(pci),
-            num(line),
+        let reason = reason!(
+            "人均纯收入 ",
+            Yuan(pci),
+            " 元，低于低保标准 ",
+            Num(line),
+            " 元；按 ",
             f.derived.residents,
-            fen_yuan(fen)
+            " 名常住成员补差，每年 ",
+            Fen(fen),
+            " 元"
         );
         Decision { amount_fen: Some(fen), ..decision(Program::Dibao, true, residents, reason) }
     } else {
@@ -291,7 +306,7 @@ pub fn dibao(f: &Facts<'_>, p: &BaselineParams) -> Decision {
             Program::Dibao,
             false,
             Vec::new(),
-            format!("人均纯收入 {} 元，不低于低保标准 {} 元", yuan(pci), num(line)),
+            reason!("人均纯收入 ", Yuan(pci), " 元，不低于低保标准 ", Num(line), " 元"),
         )
     }
 }
@@ -307,21 +322,26 @@ pub fn tekun(f: &Facts<'_>) -> Decision {
         }
         let age = f.age(i);
         let ground = if age >= ELDERLY_AGE {
-            format!("年满 {ELDERLY_AGE} 周岁")
+            reason!("年满 ", ELDERLY_AGE, " 周岁")
         } else if age < ADULT_AGE {
-            format!("未满 {ADULT_AGE} 周岁")
+            reason!("未满 ", ADULT_AGE, " 周岁")
         } else if let Some(grade) = m.disability_grade.filter(|g| SEVERE_DISABILITY_GRADES.contains(g)) {
-            format!("残疾等级 {grade} 级")
+            reason!("残疾等级 ", grade, " 级")
         } else {
             continue;
         };
         members.push(i);
-        why.push(format!("{}无劳动能力、无法定赡养抚养扶养人、{ground}", who(f, i)));
+        why.push(reason!(who(f, i), "无劳动能力、无法定赡养抚养扶养人、", ground));
     }
     if members.is_empty() {
-        let reason = format!(
-            "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 {ELDERLY_AGE} 周岁、未满 {ADULT_AGE} 周岁或残疾等级 {} 级",
-            span(&SEVERE_DISABILITY_GRADES)
+        let reason = reason!(
+            "无成员同时满足无劳动能力、无法定赡养抚养扶养人且年满 ",
+            ELDERLY_AGE,
+            " 周岁、未满 ",
+            ADULT_AGE,
+            " 周岁或残疾等级 ",
+            Span(&SEVERE_DISABILITY_GRADES),
+            " 级"
         );
         decision(Program::Tekun, false, members, reason)
     } else {
@@ -338,8 +358,9 @@ pub fn medical_tilt(f: &Facts<'_>, monitored: bool) -> Decision {
             (true, false) => "脱贫户",
             _ => "监测对象",
         };
-        let reason = format!(
-            "{who}，医疗保障倾斜：住院报销比例提高 10 个百分点，起付线降低 50%，大病保险起付线降低 50%、报销比例提高 5 个百分点，不设封顶线"
+        let reason = reason!(
+            who,
+            "，医疗保障倾斜：住院报销比例提高 10 个百分点，起付线降低 50%，大病保险起付线降低 50%、报销比例提高 5 个百分点，不设封顶线"
         );
         decision(Program::MedicalTilt, true, f.residents().map(|(i, _)| i).collect(), reason)
     } else {
@@ -354,12 +375,12 @@ pub fn housing_renovation(f: &Facts<'_>) -> Decision {
     let dangerous = matches!(h.safety_grade, SafetyGrade::C | SafetyGrade::D);
     match (dangerous, h.renovated) {
         (true, false) => {
-            decision(Program::HousingRenovation, true, Vec::new(), format!("住房安全等级 {grade} 级，尚未改造"))
+            decision(Program::HousingRenovation, true, Vec::new(), reason!("住房安全等级 ", grade, " 级，尚未改造"))
         }
         (true, true) => {
-            decision(Program::HousingRenovation, false, Vec::new(), format!("住房安全等级 {grade} 级，已改造"))
+            decision(Program::HousingRenovation, false, Vec::new(), reason!("住房安全等级 ", grade, " 级，已改造"))
         }
-        _ => decision(Program::HousingRenovation, false, Vec::new(), format!("住房安全等级 {grade} 级，无需改造")),
+        _ => decision(Program::HousingRenovation, false, Vec::new(), reason!("住房安全等级 ", grade, " 级，无需改造")),
     }
 }
 
@@ -367,7 +388,7 @@ pub fn housing_renovation(f: &Facts<'_>) -> Decision {
 /// `employment_min_months` months.
 pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
     let min = p.employment_min_months;
-    let ages = span(&WORKING_AGES);
+    let ages = Span(&WORKING_AGES);
     let members: Vec<u32> = f
         .residents()
         .filter(|&(i, m)| {
@@ -378,16 +399,16 @@ pub fn employment_support(f: &Facts<'_>, p: &BaselineParams) -> Decision {
         .map(|(i, _)| i)
         .collect();
     if members.is_empty() {
-        let reason = format!("无 {ages} 周岁有劳动能力且务工不足 {min} 个月的常住成员");
+        let reason = reason!("无 ", ages, " 周岁有劳动能力且务工不足 ", min, " 个月的常住成员");
         decision(Program::EmploymentSupport, false, members, reason)
     } else {
         let who: Vec<String> = members
             .iter()
             .filter_map(|&i| {
-                Some(format!("{}务工 {} 个月", who(f, i), f.household.members.get(i as usize)?.employment.months))
+                Some(reason!(who(f, i), "务工 ", f.household.members.get(i as usize)?.employment.months, " 个月"))
             })
             .collect();
-        let reason = format!("{ages} 周岁有劳动能力、务工不足 {min} 个月：{}", who.join("、"));
+        let reason = reason!(ages, " 周岁有劳动能力、务工不足 ", min, " 个月：", who.join("、"));
         decision(Program::EmploymentSupport, true, members, reason)
     }
 }
@@ -407,24 +428,27 @@ pub fn pension_subsidy(f: &Facts<'_>, vulnerable: bool) -> Vec<Decision> {
             partial.push(i);
         }
     }
-    let grades = span(&SEVERE_DISABILITY_GRADES);
+    let grades = Span(&SEVERE_DISABILITY_GRADES);
     let mut out = Vec::new();
     if !full.is_empty() {
         let reason =
-            format!("参加城乡居民养老保险的重度残疾人（残疾等级 {grades} 级），全额代缴：{}", list_members(f, &full));
+            reason!("参加城乡居民养老保险的重度残疾人（残疾等级 ", grades, " 级），全额代缴：", list_members(f, &full));
         out.push(Decision { level: Some("full".into()), ..decision(Program::PensionSubsidy, true, full, reason) });
     }
     if !partial.is_empty() {
-        let reason = format!("低保、特困或监测对象家庭参加城乡居民养老保险，部分代缴：{}", list_members(f, &partial));
+        let reason = reason!("低保、特困或监测对象家庭参加城乡居民养老保险，部分代缴：", list_members(f, &partial));
         out.push(Decision {
             level: Some("partial".into()),
             ..decision(Program::PensionSubsidy, true, partial, reason)
         });
     }
     if out.is_empty() {
-        let reason = format!(
-            "无符合代缴条件的 {} 周岁城乡居民养老保险参保人（需残疾等级 {grades} 级，或家庭为低保、特困或监测对象）",
-            span(&WORKING_AGES)
+        let reason = reason!(
+            "无符合代缴条件的 ",
+            Span(&WORKING_AGES),
+            " 周岁城乡居民养老保险参保人（需残疾等级 ",
+            grades,
+            " 级，或家庭为低保、特困或监测对象）"
         );
         out.push(decision(Program::PensionSubsidy, false, Vec::new(), reason));
     }
@@ -437,9 +461,9 @@ mod tests {
 
     #[test]
     fn thresholds_print_in_reasons_as_the_policy_writes_them() {
-        assert_eq!(span(&COMPULSORY_EDUCATION_AGES), "6-15");
-        assert_eq!(span(&WORKING_AGES), "16-59");
-        assert_eq!(span(&SEVERE_DISABILITY_GRADES), "1-2");
+        assert_eq!(reason!(Span(&COMPULSORY_EDUCATION_AGES)), "6-15");
+        assert_eq!(reason!(Span(&WORKING_AGES)), "16-59");
+        assert_eq!(reason!(Span(&SEVERE_DISABILITY_GRADES)), "1-2");
         let water = format!(
             "{WATER_MIN_LITRES} {WATER_MIN_LITRES_SCARCE} {WATER_MAX_FETCH_MINUTES} {WATER_MAX_INTERRUPTION_DAYS}"
         );
