@@ -194,7 +194,7 @@ fn batch_streams_the_records_rulehost_batch_writes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let registry = registry(dir.path());
     let server = Server::start(&registry, &["--max-line-bytes", "65536"]);
-    let mut lines = harness::sample(2500, 7);
+    let mut lines = harness::sample(1500, 7);
     lines.extend_from_slice(b"{not json\n\n");
     lines.extend_from_slice(&household("02-below-monitoring-line.json", Some(LOOP)));
     lines.push(b'\n');
@@ -203,13 +203,13 @@ fn batch_streams_the_records_rulehost_batch_writes() {
     let first = lines.split(|&b| b == b'\n').next().unwrap_or_default().to_vec();
     lines.extend_from_slice(&first); // a repeated household id
     lines.push(b'\n');
-    lines.extend_from_slice(&harness::sample(1500, 8));
+    lines.extend_from_slice(&harness::sample(800, 8));
     let expected = batch_records(&registry, dir.path(), &lines, &["--max-line-bytes", "65536"]);
     let answer = send(server.addr, "POST", "/v1/batch", &[("Content-Type", "application/x-ndjson")], &lines);
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/x-ndjson"));
     assert_eq!(answer.header("transfer-encoding"), Some("chunked"), "streamed, not buffered");
-    assert_eq!(answer.body.iter().filter(|&&b| b == b'\n').count(), 4005);
+    assert_eq!(answer.body.iter().filter(|&&b| b == b'\n').count(), 2305);
     assert!(answer.body == expected, "the streamed records differ from `rulehost batch`'s");
     let text = answer.text();
     for kind in ["not_json", "line_too_long", "duplicate_household_id", "timeout"] {
@@ -562,4 +562,52 @@ fn sigterm_under_load_answers_every_accepted_request_and_exits_0() {
         assert!(["ok", "plugin_error"].contains(&record["status"].as_str().unwrap_or_default()));
     }
     assert!(client::try_send(server.addr, "GET", "/healthz", &[], b"").is_err(), "no longer accepting");
+}
+
+#[test]
+fn a_plugin_keeping_state_between_requests_is_caught_and_its_chunk_evaluated_afresh() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = harness::write_registry(
+        dir.path(),
+        &[
+            ("baseline", "rulehost-baseline", &[]),
+            ("stateful", "test-stateful", &["500101"]),
+            ("loop", "test-loop", &[LOOP]),
+        ],
+        true,
+    );
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str("\n[plugins.loop.limits]\nfuel = 100000000000\ntimeout_ms = 300\n");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let server = Server::start(&path, &["--workers", "1"]);
+    let addr = server.addr;
+    // The one worker is busy with the loop while eight households queue up: one chunk.
+    let busy =
+        std::thread::spawn(move || post(addr, "/v1/evaluate", &household("02-below-monitoring-line.json", Some(LOOP))));
+    std::thread::sleep(Duration::from_millis(100));
+    let names = [
+        "01-at-monitoring-line.json",
+        "02-below-monitoring-line.json",
+        "05-at-dibao-line.json",
+        "06-below-dibao-line.json",
+    ];
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            std::thread::spawn(move || post(addr, "/v1/evaluate", &household(names[i % 4], Some("500101"))).json())
+        })
+        .collect();
+    let records: Vec<Value> = threads.into_iter().map(|t| t.join().unwrap_or_else(|_| panic!("thread"))).collect();
+    assert_eq!(busy.join().map(|a| a.status).ok(), Some(200));
+    for record in &records {
+        assert_eq!(record["status"], "ok");
+        assert_eq!(record["plugin"]["name"], "stateful");
+        let flags = record["flags"].as_array().cloned().unwrap_or_default();
+        assert!(flags.iter().all(|f| f["code"] != "test.leaked_state"), "state leaked: {record}");
+    }
+    let metrics = get(addr, "/metrics").text();
+    let caught = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("rulehost_stateful_chunks_total{plugin=\"stateful\"} "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(caught.is_some_and(|n| n >= 1), "the state check caught it: {metrics}");
 }

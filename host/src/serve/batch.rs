@@ -31,7 +31,7 @@ pub async fn batch(State(state): State<Arc<Shared>>, query: Query<AsOf>, request
     };
     let as_of = match as_of(query) {
         Ok(a) => a,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Ok(permit) = Arc::clone(&state.batches).try_acquire_owned() else {
         let message = format!("{} batches are running; try again shortly", state.limits.max_batches);

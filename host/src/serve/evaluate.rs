@@ -28,15 +28,15 @@ pub struct AsOf {
     pub as_of: Option<String>,
 }
 
-/// The `as_of` query parameter, checked.
-pub fn as_of(query: Query<AsOf>) -> Result<Option<Date>, Response> {
+/// The `as_of` query parameter, checked; a 400 answer when it is not a date.
+pub fn as_of(query: Query<AsOf>) -> Result<Option<Date>, Box<Response>> {
     let Query(AsOf { as_of: Some(text) }) = query else { return Ok(None) };
     Date::parse(&text).map(Some).ok_or_else(|| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             "bad_request",
             &format!("`as_of` is `{text}`, which is not a calendar date written YYYY-MM-DD"),
-        )
+        ))
     })
 }
 
@@ -105,7 +105,7 @@ async fn run(state: &Arc<Shared>, query: Query<AsOf>, request: Request) -> Resul
     let Some(loaded) = state.current() else {
         return Err(busy(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "no registry is loaded yet"));
     };
-    let as_of = as_of(query)?;
+    let as_of = as_of(query).map_err(|r| *r)?;
     let limit = state.limits.max_body_bytes;
     let length =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
