@@ -34,6 +34,9 @@ pub struct BatchOptions {
     pub chunk_lines: usize,
     /// Longer lines are rejected (`line_too_long`) without being buffered.
     pub max_line_bytes: usize,
+    /// The number of the input's first line (1): a slice of a larger input,
+    /// such as a Spark partition, numbers its records as the whole would.
+    pub first_line: u64,
 }
 
 impl Default for BatchOptions {
@@ -43,6 +46,7 @@ impl Default for BatchOptions {
             as_of: None,
             chunk_lines: 1024,
             max_line_bytes: 1 << 20,
+            first_line: 1,
         }
     }
 }
