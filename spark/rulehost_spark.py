@@ -288,7 +288,8 @@ def read_records(spark, path: str, fmt: str):
     if fmt == "jsonl":
         raw = spark.read.text(path).select(F.col("value").alias("record"))
         return raw.select("record", F.from_json("record", KEY_SCHEMA).alias("k")).select("record", "k.*")
-    df = spark.read.parquet(path)
+    # With the schema given, the district directories read back as text, not numbers.
+    df = spark.read.schema(RECORD_SCHEMA).parquet(path)
     cols = [c for c in df.columns]
     record = F.to_json(F.struct(*[F.col(c) for c in cols]))
     return df.select(record.alias("record"), "line", "household_id", "district_code", "status", "monitoring",
