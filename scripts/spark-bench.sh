@@ -6,6 +6,7 @@
 # Run scripts/spark-test.sh once first: it installs Java and pyspark.
 #
 #   HOUSEHOLDS=200000 bash scripts/spark-bench.sh    # a quicker, smaller run
+#   PROFILE=dev bash scripts/spark-bench.sh          # the debug build (dependencies optimised)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 households="${HOUSEHOLDS:-1000000}"
@@ -13,8 +14,9 @@ venv="${RULEHOST_SPARK_VENV:-target/spark-venv}"
 dir=target/spark-bench
 mkdir -p "$dir"
 
-cargo build -q --release -p rulehost
-rulehost="$PWD/target/release/rulehost"
+profile="${PROFILE:-release}"
+cargo build -q --profile "$profile" -p rulehost
+rulehost="$PWD/target/$([ "$profile" = dev ] && echo debug || echo "$profile")/rulehost"
 "$rulehost" build -p rulehost-baseline -p district-chengkou -p district-youyang -p district-wuxi > /dev/null
 input="$dir/households-$households.jsonl"
 [ -s "$input" ] || "$rulehost" sample --households "$households" --seed 2024 --output "$input"
@@ -22,9 +24,10 @@ input="$dir/households-$households.jsonl"
 "$rulehost" batch --registry rulehost.toml --input /dev/null --output - --quiet > /dev/null
 
 seconds() { date +%s.%N; }
+calc() { python3 -c "print(round($1, 2))"; }
 start=$(seconds)
 "$rulehost" batch --jobs 2 --registry rulehost.toml --input "$input" --output "$dir/batch.jsonl" --quiet || [ $? = 1 ]
-batch=$(echo "$(seconds) - $start" | bc)
+batch=$(calc "$(seconds) - $start")
 
 export PYSPARK_PYTHON="$PWD/$venv/bin/python"
 results="batch --jobs 2: $batch s"
@@ -33,8 +36,8 @@ for format in parquet jsonl; do
   start=$(seconds)
   "$venv/bin/python" spark/rulehost_spark.py --master 'local[2]' --rulehost "$rulehost" --registry rulehost.toml \
     --input "$input" --output "$dir/spark-$format" --format "$format" > "$dir/spark-$format.log" || [ $? = 1 ]
-  spark=$(echo "$(seconds) - $start" | bc)
-  ratio=$(echo "scale=2; $batch / $spark" | bc)
+  spark=$(calc "$(seconds) - $start")
+  ratio=$(calc "$batch / $spark")
   results="$results
 spark local[2], $format records: $spark s, throughput ${ratio}x batch"
 done
