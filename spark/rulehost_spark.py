@@ -426,6 +426,7 @@ class Fs:
 
 def run(spark, args) -> int:
     """The job in an existing session; returns the exit code."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     started = time.monotonic()
@@ -439,8 +440,6 @@ def run(spark, args) -> int:
     households = read_households(spark, args)
     numbered, bounds, total = number_rows(spark, households)
     print(f"rulehost-spark: {total} rows in {len(bounds)} partitions", file=sys.stderr)
-
-    from pyspark import StorageLevel
 
     records_path = fs.path("records").toString()
     write_records(pipe(spark, numbered, root, jobs, args.as_of), records_path, args.format)
