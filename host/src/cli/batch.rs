@@ -91,6 +91,17 @@ pub struct Args {
     /// again with the same registry replaces it.
     #[arg(long, value_name = "LABEL", requires = "store")]
     round: Option<String>,
+    /// Number the records from this line (default 1): the input is a slice
+    /// of a larger one, such as a Spark partition, and its records carry
+    /// the line numbers of the whole input.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with = "resume")]
+    first_line: u64,
+    /// Household ids that appeared on earlier lines of the whole input
+    /// (one JSON string per line): a household here with one of these ids
+    /// is a duplicate, as it would be in one batch over the whole input.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    seen_ids: Option<PathBuf>,
     /// Replace a round of the same label made with another registry
     /// (refused without it, so a label is not reused by mistake).
     #[arg(long, requires = "round")]
@@ -147,8 +158,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, file)), size)
     };
-    let options =
-        BatchOptions { jobs, as_of: args.as_of, max_line_bytes: args.max_line_bytes, ..BatchOptions::default() };
+    let options = BatchOptions {
+        jobs,
+        as_of: args.as_of,
+        max_line_bytes: args.max_line_bytes,
+        first_line: args.first_line,
+        ..BatchOptions::default()
+    };
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
     anyhow::ensure!(
         !(args.resume && args.input.as_os_str() == "-"),
@@ -190,7 +206,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             (output, resume)
         }
-        None => (results.start(&run)?, Resume::default()),
+        None => (results.start(&run)?, seen_before(args.seen_ids.as_deref())?),
     };
 
     let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
@@ -251,6 +267,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(super::exit(report.ok == report.lines))
+}
+
+/// The writer's starting state for `--seen-ids`: the ids of earlier lines
+/// already seen, nothing counted yet.
+fn seen_before(path: Option<&std::path::Path>) -> anyhow::Result<Resume> {
+    let mut resume = Resume::default();
+    let Some(path) = path else { return Ok(resume) };
+    let file = File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("reading `{}`", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let id: String = serde_json::from_str(&line).with_context(|| {
+            format!("`{}` line {}: expected a household id as a JSON string", path.display(), n + 1)
+        })?;
+        resume.tally.seen.insert(rulehost::id_hash(&id));
+    }
+    Ok(resume)
 }
 
 /// The round to keep: its label, the batch's `--as-of`, the registry's
