@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy, then the whole test suite.
 # Installs the wasm target when it is missing (the test harness builds the
-# plugins with it), and Debian's chromium for the browser test.
+# plugins with it), and Debian's chromium for the browser test. Then the
+# Spark job's tests (scripts/spark-test.sh: Java and pyspark installed when
+# missing); RULEHOST_SKIP_SPARK=1 skips them outside CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +44,11 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+if [ "${CI:-}" = true ] && [ "${RULEHOST_SKIP_SPARK:-}" = 1 ]; then
+  echo "error: RULEHOST_SKIP_SPARK=1 is for other machines; in CI the Spark tests must run" >&2
+  exit 1
+fi
+if [ "${RULEHOST_SKIP_SPARK:-}" != 1 ]; then
+  bash scripts/spark-test.sh
+fi

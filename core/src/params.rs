@@ -91,6 +91,13 @@ impl ParamFile {
         ParamFile { label, sets }
     }
 
+    /// One parameter through time: `(valid_from, value)` for every set
+    /// that gives it, in date order. For values the host uses itself (such
+    /// as `rounds_for_elimination`), which no plugin declares.
+    pub fn dated(&self, name: &str) -> Vec<(Date, f64)> {
+        self.sets.iter().filter_map(|(d, values)| values.get(name).map(|v| (*d, *v))).collect()
+    }
+
     /// The values of `names`, in that order, for every set: what a plugin
     /// declaring those parameters receives.
     pub fn for_plugin(&self, names: &[String], plugin: &str) -> Result<ParamTable> {
@@ -197,6 +204,18 @@ mod tests {
         // A parameter only the district gives is missing before its date.
         let err = layered.for_plugin(&["supplement".to_owned()], "x").err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("valid from 2021-01-01")));
+    }
+
+    #[test]
+    fn one_parameter_through_time() {
+        let file = ParamFile::parse(&format!("{FILE}\n[[set]]\nvalid_from = 2024-01-01\nline = 7000\n"), "p")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            file.dated("line"),
+            [(d("2021-01-01"), 6000.0), (d("2023-01-01"), 6900.0), (d("2024-01-01"), 7000.0)]
+        );
+        assert_eq!(file.dated("ratio"), [(d("2021-01-01"), 0.5), (d("2023-01-01"), 0.5)]);
+        assert!(file.dated("absent").is_empty());
     }
 
     #[test]

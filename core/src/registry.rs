@@ -18,14 +18,17 @@ use sha2::{Digest, Sha256};
 pub struct Deployment {
     pub plugin: Plugin,
     pub params: ParamTable,
+    /// The parameter file(s) as read and layered, with the values no plugin
+    /// declares that the host uses itself (`ParamFile::dated`).
+    pub file: ParamFile,
 }
 
 impl Deployment {
     /// Pairs a plugin with a parameter file, refusing one that lacks a
     /// parameter the plugin declares.
-    pub fn new(plugin: Plugin, params: &ParamFile) -> Result<Deployment> {
-        let params = params.for_plugin(&plugin.info().parameters, &plugin.identity().name)?;
-        Ok(Deployment { plugin, params })
+    pub fn new(plugin: Plugin, params_file: &ParamFile) -> Result<Deployment> {
+        let params = params_file.for_plugin(&plugin.info().parameters, &plugin.identity().name)?;
+        Ok(Deployment { plugin, params, file: params_file.clone() })
     }
 }
 

@@ -18,6 +18,7 @@ pub mod report;
 pub mod rounds;
 pub mod sample;
 pub mod scaffold;
+pub mod serve;
 pub mod spreadsheet;
 
 pub use error::{Result, ToolError};

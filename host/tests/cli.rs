@@ -39,6 +39,7 @@ fn every_command_has_help() {
         vec!["rounds", "--help"],
         vec!["track", "--help"],
         vec!["history", "--help"],
+        vec!["serve", "--help"],
     ] {
         let out = rulehost(&args);
         assert!(out.status.success(), "{args:?}");

@@ -428,6 +428,17 @@ fn four_rounds_give_the_bulletin_the_results_files_give() {
 
     let b = track(&store_s, "2024-08", 6);
     assert_eq!(b["plugins_changed"][0]["name"], "chengkou", "the plugin change is named: {}", b["plugins_changed"]);
+    // The workbook carries the figures of `track --json` (N = 1, so that
+    // problems outstanding for more than N rounds and candidates show).
+    let xlsx = dir.path().join("bulletin.xlsx");
+    let xlsx_s = xlsx.display().to_string();
+    let args = ["track", "--store", &store_s, "--round", "2024-09", "--rounds-for-elimination", "1", "--xlsx", &xlsx_s];
+    let out = rulehost(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    workbook_matches(&xlsx, &track(&store_s, "2024-09", 1));
+    let out = rulehost(&["track", "--store", &store_s, "--round", "2024-08", "--xlsx", &xlsx_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    workbook_matches(&xlsx, &b);
     assert!(b["total"]["guarantee"]["guarantee.housing_safety"]["cleared"].as_u64().unwrap() > 0);
 
     // Risk elimination: `steady` is out for exactly 3 rounds at 2024-09,
@@ -571,8 +582,8 @@ fn kill_9_during_the_store_write_leaves_the_previous_round() {
         rulehost(&args(&small, &dir.path().join("small-out.jsonl")).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(matches!(first.status.code(), Some(0 | 1)), "{}", text(&first.stderr));
 
-    // The rerun replaces r1 with the big population; kill it once its
-    // results file is whole, that is while it writes the store.
+    // The rerun replaces r1 with the big population; kill it a quarter of
+    // the way through its results, while it writes the round beside them.
     let output = dir.path().join("big-out.jsonl");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rulehost"))
         .args(args(&big, &output))
@@ -583,13 +594,14 @@ fn kill_9_during_the_store_write_leaves_the_previous_round() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while !output.exists() {
-        assert!(started.elapsed() < Duration::from_secs(300), "the batch did not finish in time");
-        assert!(child.try_wait().unwrap().is_none(), "the batch ended before the store write");
+    let partial = dir.path().join("big-out.jsonl.partial");
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 4 << 20 {
+        assert!(started.elapsed() < Duration::from_secs(300), "the batch did not get going in time");
+        assert!(child.try_wait().unwrap().is_none(), "the batch ended before a quarter of its results");
         std::thread::sleep(Duration::from_millis(2));
     }
-    std::thread::sleep(Duration::from_millis(150));
-    assert!(child.try_wait().unwrap().is_none(), "the store write ended before the kill: use a bigger population");
+    assert!(child.try_wait().unwrap().is_none(), "the batch ended before the kill: use a bigger population");
+    assert!(!output.exists(), "the results are not whole yet");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
@@ -639,4 +651,311 @@ fn the_rounds_guide_runs_as_written() {
             assert!(stdout.contains("2024-06") && stdout.contains("2024-07"), "{stdout}");
         }
     }
+}
+
+/// A registry in `dir`: the baseline for every district and 城口's plugin
+/// (workspace package `chengkou`) for 500229, both with `params` (the
+/// municipal file) and 城口's own file.
+fn registry_with_chengkou(dir: &Path, chengkou: &str, params: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let registry = write_registry(dir, &[("baseline", "rulehost-baseline", &[])], true);
+    let text = std::fs::read_to_string(&registry).unwrap();
+    let baseline_params = harness::root().join("plugins/baseline/params.toml").display().to_string();
+    let params_s = params.display().to_string();
+    let text = text.replace(&format!("{baseline_params:?}"), &format!("{params_s:?}"));
+    let wasm = harness::plugin(chengkou);
+    let text = text
+        + &format!(
+            "\n[plugins.chengkou]\nwasm = {:?}\nsha256 = \"{}\"\nparams = [{:?}, {:?}]\ndistricts = [\"500229\"]\n",
+            wasm.display().to_string(),
+            rulehost::sha256_hex(&std::fs::read(&wasm).unwrap()),
+            params_s,
+            harness::root().join("plugins/chengkou/params.toml").display().to_string()
+        );
+    std::fs::write(&registry, text).unwrap();
+    registry
+}
+
+#[test]
+fn a_plugin_upgraded_between_rounds_is_pinned_per_round_and_named_in_the_bulletin() {
+    let dir = tempfile::tempdir().unwrap();
+    // The municipal parameters, with N = 2 from 2024-07-01 on.
+    let params = dir.path().join("params.toml");
+    let municipal = std::fs::read_to_string(harness::root().join("plugins/baseline/params.toml")).unwrap();
+    let later = "\n[[set]]\nvalid_from = 2024-07-01\nmonitoring_income_line = 6900\ndibao_line = 6000\n\
+                 hardship_expenditure_ratio = 0.5\nincome_drop_ratio = 0.5\nemployment_min_months = 6\n\
+                 rounds_for_elimination = 2\n";
+    std::fs::write(&params, municipal + later).unwrap();
+    let v1 = registry_with_chengkou(&dir.path().join("v1"), "district-chengkou", &params);
+    let v2 = registry_with_chengkou(&dir.path().join("v2"), "test-chengkou-next", &params);
+    let store = dir.path().join("rulehost.db");
+    let store_s = store.display().to_string();
+
+    // A sample population, most of it moved to 城口, and four 城口
+    // households between the 1.0.0 line (6900 + 500) and the 1.1.0 line
+    // (6900 + 1000): not monitored by 1.0.0, monitored by 1.1.0.
+    let mut list = households(300, 11);
+    let template = list[0].clone();
+    for h in list.iter_mut().step_by(2) {
+        h["district_code"] = json!("500229");
+        h.as_object_mut().unwrap().remove("extensions");
+    }
+    for i in 0..4 {
+        let mut h = clean(template.clone(), &format!("between-{i}"), false);
+        h["district_code"] = json!("500229");
+        let residents = h["members"].as_array().unwrap().len() as f64;
+        h["income"]["wage"] = json!(7600.0 * residents);
+        h["previous_year_income"] = json!(7600.0 * residents);
+        list.push(h);
+    }
+    // And one whose member works outside with no wage income: flagged
+    // `local.migrant_no_income` by 1.0.0 only.
+    let mut migrant = clean(template.clone(), "migrant", false);
+    migrant["district_code"] = json!("500229");
+    let residents = migrant["members"].as_array().unwrap().len() as f64;
+    migrant["income"] = json!({"wage": 0, "operating_net": 30000.0 * residents, "property": 0, "transfer": 0});
+    migrant["previous_year_income"] = json!(30000.0 * residents);
+    migrant["members"][0]["employment"] = json!({"months": 12, "location": "outside"});
+    list.push(migrant);
+    let mut all = Vec::new();
+    let batch = |label: &str, as_of: &str, registry: &Path, extra: &[&str]| {
+        let input = dir.path().join(format!("{label}.jsonl"));
+        let output = dir.path().join(format!("{label}-results.jsonl"));
+        write_lines(&input, &list);
+        let (registry, input_s, output_s) =
+            (registry.display().to_string(), input.display().to_string(), output.display().to_string());
+        let mut args = vec![
+            "batch",
+            "--registry",
+            &registry,
+            "--input",
+            &input_s,
+            "--output",
+            &output_s,
+            "--as-of",
+            as_of,
+            "--store",
+            &store_s,
+            "--round",
+            label,
+            "-q",
+        ];
+        args.extend(extra);
+        (rulehost(&args), output)
+    };
+    for (label, as_of, registry) in [("2024-06", "2024-06-30", &v1), ("2024-07", "2024-07-31", &v2)] {
+        let (out, output) = batch(label, as_of, registry, &[]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+        all.push(seen(&read_lines(&output), &list));
+    }
+
+    // The store keeps each round's pins.
+    let out = rulehost(&["rounds", "--store", &store_s, "--json"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pin = |round: usize| -> Value {
+        let pins: Value = serde_json::from_str(listed[round]["plugins"].as_str().unwrap()).unwrap();
+        pins.as_array().unwrap().iter().find(|p| p["name"] == "chengkou").unwrap().clone()
+    };
+    let sha = |package: &str| rulehost::sha256_hex(&std::fs::read(harness::plugin(package)).unwrap());
+    assert_eq!(
+        (pin(0)["version"].as_str(), pin(0)["sha256"].as_str()),
+        (Some("1.0.0"), Some(sha("district-chengkou").as_str()))
+    );
+    assert_eq!(
+        (pin(1)["version"].as_str(), pin(1)["sha256"].as_str()),
+        (Some("1.1.0"), Some(sha("test-chengkou-next").as_str()))
+    );
+    assert_ne!(listed[0]["fingerprint"], listed[1]["fingerprint"]);
+
+    // The bulletin names the change and its figures are the results files'.
+    // N comes from the dated parameter: 2 at 2024-07-31 (6 before).
+    let out = rulehost(&["track", "--store", &store_s, "--round", "2024-07", "--json", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(b["rounds_for_elimination"], 2);
+    assert_eq!(b["plugins_changed"].as_array().unwrap().len(), 1, "{}", b["plugins_changed"]);
+    let change = &b["plugins_changed"][0];
+    assert_eq!(change["name"], "chengkou");
+    assert!(change["before"].as_str().unwrap().starts_with("1.0.0"), "{change}");
+    assert!(change["after"].as_str().unwrap().starts_with("1.1.0"), "{change}");
+    let want = expected(&all, 1, 2);
+    assert_eq!(b["districts"]["500229"], want["500229"]);
+    assert_eq!(b["total"], want["total"]);
+    // The households between the two lines entered because the rules changed.
+    assert!(b["districts"]["500229"]["entered"]["marginal"].as_u64().unwrap() >= 4, "{}", b["districts"]["500229"]);
+    // 1.1.0 has no `local.migrant_no_income`: every such flag of round 1 is cleared.
+    let migrant = all[0].values().filter(|s| s.flags.contains("local.migrant_no_income")).count() as u64;
+    assert!(migrant > 0, "the population has a migrant without income in 城口");
+    assert_eq!(b["districts"]["500229"]["local"]["local.migrant_no_income"]["cleared"], migrant);
+    let out = rulehost(&["track", "--store", &store_s, "--round", "2024-06", "--json", "-"]);
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(b["rounds_for_elimination"], 6);
+
+    // History shows which version judged each round.
+    let out = rulehost(&["history", "between-0", "--store", &store_s, "--json"]);
+    let h: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let judged: Vec<(&str, &str, &Value)> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["plugin"].as_str().unwrap(), r["plugin_version"].as_str().unwrap(), &r["category"]))
+        .collect();
+    assert_eq!(judged, [("chengkou", "1.0.0", &Value::Null), ("chengkou", "1.1.0", &json!("marginal"))]);
+
+    // Round 2's label again with the old plugin: refused without
+    // `--replace`, the round unchanged; with it, replaced and pinned anew.
+    let (out, _) = batch("2024-07", "2024-07-31", &v1, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pass `--replace`"), "{}", text(&out.stderr));
+    let out = rulehost(&["rounds", "--store", &store_s, "--json"]);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again, listed);
+    let (out, _) = batch("2024-07", "2024-07-31", &v1, &["--replace"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    let out = rulehost(&["rounds", "--store", &store_s, "--json"]);
+    let replaced: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replaced[1]["fingerprint"], listed[0]["fingerprint"]);
+    let out = rulehost(&["track", "--store", &store_s, "--round", "2024-07", "--json", "-"]);
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(b["plugins_changed"], json!([]));
+}
+
+/// A sheet of a workbook as rows of cells, header row left out.
+fn sheet_rows(path: &Path, name: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(name).unwrap();
+    range.rows().skip(1).map(<[calamine::Data]>::to_vec).collect()
+}
+
+fn cell_text(d: &calamine::Data) -> String {
+    match d {
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn cell_number(d: &calamine::Data) -> f64 {
+    match d {
+        calamine::Data::Float(f) => *f,
+        calamine::Data::Int(i) => *i as f64,
+        other => panic!("not a number cell: {other:?}"),
+    }
+}
+
+/// Every figure of `track --xlsx`'s workbook equals the bulletin's JSON.
+fn workbook_matches(path: &Path, b: &Value) {
+    let sum = |v: &Value| -> f64 { v.as_object().unwrap().values().map(|n| n.as_f64().unwrap()).sum() };
+    let mut figures: BTreeMap<String, &Value> =
+        b["districts"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v)).collect();
+    figures.insert("合计".to_owned(), &b["total"]);
+
+    let rows = sheet_rows(path, "通报");
+    assert_eq!(rows.len(), figures.len());
+    for row in &rows {
+        let f = figures[&cell_text(&row[0])];
+        let problems: Vec<&Value> =
+            f["guarantee"].as_object().unwrap().values().chain(f["local"].as_object().unwrap().values()).collect();
+        let problem_sum = |k: &str| problems.iter().map(|p| p[k].as_f64().unwrap()).sum::<f64>();
+        let want = [
+            f["monitored"].as_f64().unwrap(),
+            sum(&f["entered"]),
+            sum(&f["left"]),
+            f["still_monitored"].as_f64().unwrap(),
+            f["new"].as_f64().unwrap(),
+            f["gone"].as_f64().unwrap(),
+            f["not_evaluated"].as_f64().unwrap(),
+            problem_sum("found"),
+            problem_sum("cleared"),
+            problem_sum("outstanding"),
+            problem_sum("outstanding_over_n_rounds"),
+            f["dibao_fen"].as_f64().unwrap() / 100.0,
+            f["dibao_fen_before"].as_f64().unwrap() / 100.0,
+            f["dibao_change_fen"].as_f64().unwrap() / 100.0,
+            f["candidates"].as_f64().unwrap(),
+        ];
+        let got: Vec<f64> = row[2..].iter().map(cell_number).collect();
+        assert_eq!(got, want, "row {}", cell_text(&row[0]));
+    }
+
+    // Entries and exits by category, problems by kind, programmes: one row
+    // per district (and total) and key, with the JSON's numbers.
+    let keyed = |sheet: &str, key_col: usize, cols: &[usize]| -> BTreeMap<(String, String), Vec<f64>> {
+        sheet_rows(path, sheet)
+            .iter()
+            .map(|r| {
+                let key = cell_text(&r[key_col]);
+                let key = key.rsplit('(').next().unwrap().trim_end_matches(')').to_owned();
+                ((cell_text(&r[0]), key), cols.iter().map(|c| cell_number(&r[*c])).collect())
+            })
+            .collect()
+    };
+    let want = |build: &dyn Fn(&Value) -> Vec<(String, Vec<f64>)>| -> BTreeMap<(String, String), Vec<f64>> {
+        figures.iter().flat_map(|(d, f)| build(f).into_iter().map(move |(k, v)| ((d.clone(), k), v))).collect()
+    };
+    let n = |v: &Value| v.as_f64().unwrap_or(0.0);
+    assert_eq!(
+        keyed("纳入与退出", 2, &[3, 4]),
+        want(&|f| {
+            let keys: BTreeSet<&String> =
+                f["entered"].as_object().unwrap().keys().chain(f["left"].as_object().unwrap().keys()).collect();
+            keys.into_iter().map(|c| (c.clone(), vec![n(&f["entered"][c]), n(&f["left"][c])])).collect()
+        })
+    );
+    assert_eq!(
+        keyed("问题清零", 3, &[5, 6, 7, 8]),
+        want(&|f| {
+            f["guarantee"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .chain(f["local"].as_object().unwrap())
+                .map(|(c, p)| {
+                    let cols = ["found", "cleared", "outstanding", "outstanding_over_n_rounds"];
+                    (c.clone(), cols.iter().map(|k| n(&p[*k])).collect())
+                })
+                .collect()
+        })
+    );
+    assert_eq!(
+        keyed("帮扶变化", 2, &[4, 5]),
+        want(&|f| {
+            let keys: BTreeSet<&String> =
+                f["gained"].as_object().unwrap().keys().chain(f["lost"].as_object().unwrap().keys()).collect();
+            keys.into_iter().map(|p| (p.clone(), vec![n(&f["gained"][p]), n(&f["lost"][p])])).collect()
+        })
+    );
+
+    // Households listed apart, candidates with one row per round of
+    // evidence, plugins changed.
+    let listed: Vec<String> = sheet_rows(path, "单列户").iter().map(|r| cell_text(&r[0])).collect();
+    let want_listed: Vec<String> = ["new", "gone", "not_evaluated"]
+        .iter()
+        .flat_map(|k| b[*k].as_array().unwrap().iter().map(|l| l["household_id"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(listed, want_listed);
+    let evidence: Vec<(String, String, f64)> = sheet_rows(path, "风险消除候选")
+        .iter()
+        .map(|r| (cell_text(&r[0]), cell_text(&r[3]), cell_number(&r[4])))
+        .collect();
+    let want_evidence: Vec<(String, String, f64)> = b["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c["evidence"].as_array().unwrap().iter().map(|e| {
+                (
+                    c["household_id"].as_str().unwrap().to_owned(),
+                    e["round"].as_str().unwrap().to_owned(),
+                    e["per_capita_income"].as_f64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(evidence, want_evidence);
+    let plugins: Vec<String> = sheet_rows(path, "插件变化").iter().map(|r| cell_text(&r[0])).collect();
+    let want_plugins: Vec<String> =
+        b["plugins_changed"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(plugins, want_plugins);
 }

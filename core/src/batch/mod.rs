@@ -38,6 +38,9 @@ pub struct BatchOptions {
     /// (benchmarks only: the native twin of a sandboxed run).
     #[cfg(feature = "unsandboxed-native")]
     pub native: Option<crate::pipeline::Native>,
+    /// The number of the input's first line (1): a slice of a larger input,
+    /// such as a Spark partition, numbers its records as the whole would.
+    pub first_line: u64,
 }
 
 impl Default for BatchOptions {
@@ -49,6 +52,7 @@ impl Default for BatchOptions {
             max_line_bytes: 1 << 20,
             #[cfg(feature = "unsandboxed-native")]
             native: None,
+            first_line: 1,
         }
     }
 }

@@ -70,7 +70,7 @@ pub(super) fn skip_lines(
             check_cut(n, &line, &data, reader, last)?;
         }
     }
-    Ok((lines + 1, bytes_read))
+    Ok((options.first_line.max(1) + lines, bytes_read))
 }
 
 /// Line `n` of the input, at the cut, against the last kept record.

@@ -91,6 +91,17 @@ pub struct Args {
     /// again with the same registry replaces it.
     #[arg(long, value_name = "LABEL", requires = "store")]
     round: Option<String>,
+    /// Number the records from this line (default 1): the input is a slice
+    /// of a larger one, such as a Spark partition, and its records carry
+    /// the line numbers of the whole input.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with = "resume")]
+    first_line: u64,
+    /// Household ids that appeared on earlier lines of the whole input
+    /// (one JSON string per line): a household here with one of these ids
+    /// is a duplicate, as it would be in one batch over the whole input.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    seen_ids: Option<PathBuf>,
     /// Replace a round of the same label made with another registry
     /// (refused without it, so a label is not reused by mistake).
     #[arg(long, requires = "round")]
@@ -129,11 +140,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(path), Some(label)) => {
             anyhow::ensure!(
                 args.input.as_os_str() != "-" && args.output.as_os_str() != "-",
-                "`--store` reads the input and the output back when the batch is done: \
+                "`--store` reads the input again beside the batch, and a resumed batch's output: \
                  give both as files, not `-`"
             );
             let store = Store::open(path)?;
-            let round = new_round(&registry, label, &args);
+            let round = new_round(&registry, label, &args)?;
             store.check_label(&round)?;
             Some((store, round))
         }
@@ -147,8 +158,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, file)), size)
     };
-    let options =
-        BatchOptions { jobs, as_of: args.as_of, max_line_bytes: args.max_line_bytes, ..BatchOptions::default() };
+    let options = BatchOptions {
+        jobs,
+        as_of: args.as_of,
+        max_line_bytes: args.max_line_bytes,
+        first_line: args.first_line,
+        ..BatchOptions::default()
+    };
     let mut rejects = args.rejects.as_deref().map(Output::create).transpose()?;
     anyhow::ensure!(
         !(args.resume && args.input.as_os_str() == "-"),
@@ -169,6 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.resume && resumed.is_none() {
         eprintln!("nothing to resume (no `{}`): starting afresh", results.partial().display());
     }
+    let resumed_run = resumed.is_some();
     let (mut output, resume) = match resumed {
         Some((output, resume)) => {
             let strangers: Vec<&String> = resume
@@ -190,7 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             (output, resume)
         }
-        None => (results.start(&run)?, Resume::default()),
+        None => (results.start(&run)?, seen_before(args.seen_ids.as_deref())?),
     };
 
     let bar = ProgressBar::with_draw_target(total_bytes, indicatif::ProgressDrawTarget::stderr());
@@ -198,43 +215,72 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{bar:30} {percent:>3}% {msg} · ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = batch::run_from(
-        &registry,
-        &reader,
-        &mut input,
-        output.writer(),
-        rejects.as_mut().map(Output::writer),
-        options,
-        &Bar(bar.clone(), Instant::now()),
-        resume,
-    )
-    .context("running the batch")?;
+    let bar_progress = Bar(bar.clone(), Instant::now());
+    let evaluate = |output: &mut dyn std::io::Write, rejects: Option<&mut dyn std::io::Write>| {
+        batch::run_from(&registry, &reader, &mut input, output, rejects, options, &bar_progress, resume)
+            .context("running the batch")
+    };
+    let rejects_writer = rejects.as_mut().map(Output::writer);
+    let (report, kept) = match &mut store {
+        // A fresh batch: the round is written from the records as they are
+        // written, on a thread of its own, and committed once the output
+        // file is whole.
+        Some((store, round)) if !resumed_run => {
+            let household_lines = open(&args.input)?;
+            std::thread::scope(|scope| -> anyhow::Result<_> {
+                let (mut tee, feed) = rulehost::rounds::channel(output.writer());
+                let round: &NewRound<'_> = round;
+                let writer = scope.spawn(move || store.write_round(round, feed, household_lines));
+                let finished = evaluate(&mut tee, rejects_writer);
+                let end = tee.end();
+                let report = match finished.and_then(|report| Ok((report, results.finish(output)?))) {
+                    Ok((report, ())) => report,
+                    Err(e) => {
+                        drop(end);
+                        writer.join().ok();
+                        return Err(e);
+                    }
+                };
+                end.send();
+                let info = writer
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
+                    .with_context(|| format!("keeping round `{}` in the store", round.label))?;
+                Ok((report, Some(info)))
+            })?
+        }
+        _ => {
+            let report = evaluate(output.writer(), rejects_writer)?;
+            results.finish(output)?;
+            (report, None)
+        }
+    };
     bar.finish_and_clear();
-    results.finish(output)?;
     if let Some(r) = rejects {
         r.commit()?;
     }
     let elapsed = started.elapsed();
-    if let Some((store, round)) = &mut store {
-        let writing = Instant::now();
-        let open = |path: &PathBuf| {
-            File::open(path)
-                .map(|f| BufReader::with_capacity(1 << 20, f))
-                .with_context(|| format!("opening `{}`", path.display()))
-        };
-        let info = store
-            .write_round(round, open(&args.output)?, open(&args.input)?)
-            .with_context(|| format!("keeping round `{}` in the store", round.label))?;
-        if !args.quiet {
-            eprintln!(
-                "round `{}` kept in `{}`: {} households, {} monitored ({:.2} s)",
-                info.label,
-                args.store.as_deref().unwrap_or(std::path::Path::new("")).display(),
-                info.households,
-                info.monitored,
-                writing.elapsed().as_secs_f64()
-            );
-        }
+    let kept = match (kept, &mut store) {
+        (Some(info), _) => Some(info),
+        // A resumed batch wrote only part of its records: the round is
+        // written from the whole results file once it is complete.
+        (None, Some((store, round))) => Some(
+            store
+                .write_round(round, open(&args.output)?, open(&args.input)?)
+                .with_context(|| format!("keeping round `{}` in the store", round.label))?,
+        ),
+        (None, None) => None,
+    };
+    if let Some(info) = kept
+        && !args.quiet
+    {
+        eprintln!(
+            "round `{}` kept in `{}`: {} households, {} monitored",
+            info.label,
+            args.store.as_deref().unwrap_or(std::path::Path::new("")).display(),
+            info.households,
+            info.monitored,
+        );
     }
     if let Some(path) = &args.summary_json {
         let json = summary_json(&report, elapsed);
@@ -253,9 +299,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(super::exit(report.ok == report.lines))
 }
 
+/// The writer's starting state for `--seen-ids`: the ids of earlier lines
+/// already seen, nothing counted yet.
+fn seen_before(path: Option<&std::path::Path>) -> anyhow::Result<Resume> {
+    let mut resume = Resume::default();
+    let Some(path) = path else { return Ok(resume) };
+    let file = File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("reading `{}`", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let id: String = serde_json::from_str(&line).with_context(|| {
+            format!("`{}` line {}: expected a household id as a JSON string", path.display(), n + 1)
+        })?;
+        resume.tally.seen.insert(rulehost::id_hash(&id));
+    }
+    Ok(resume)
+}
+
 /// The round to keep: its label, the batch's `--as-of`, the registry's
 /// fingerprint and the pins of its plugins.
-fn new_round<'a>(registry: &'a Registry, label: &'a str, args: &Args) -> NewRound<'a> {
+fn new_round<'a>(registry: &'a Registry, label: &'a str, args: &Args) -> anyhow::Result<NewRound<'a>> {
     let plugins: Vec<serde_json::Value> = registry
         .deployments()
         .iter()
@@ -264,13 +329,51 @@ fn new_round<'a>(registry: &'a Registry, label: &'a str, args: &Args) -> NewRoun
             serde_json::json!({ "name": id.name, "version": id.version, "sha256": id.sha256 })
         })
         .collect();
-    NewRound {
+    Ok(NewRound {
         label,
         as_of: args.as_of.map(|d| d.to_string()),
         fingerprint: registry.fingerprint(),
         plugins: serde_json::Value::Array(plugins).to_string(),
+        rounds_for_elimination: rounds_for_elimination(registry)?,
         replace: args.replace,
+    })
+}
+
+/// The parameter `rounds_for_elimination` through time, as the store keeps
+/// it (`[["2021-01-01", 6], ...]`), or `None` when no parameter file gives
+/// it. The bulletin counts one N for every district, so the plugins'
+/// parameter files must agree on it.
+fn rounds_for_elimination(registry: &Registry) -> anyhow::Result<Option<String>> {
+    const NAME: &str = "rounds_for_elimination";
+    let mut agreed: Option<(&str, Vec<(String, u64)>)> = None;
+    for deployment in registry.deployments() {
+        let name = deployment.plugin.identity().name.as_str();
+        let mut dated = Vec::new();
+        for (from, value) in deployment.file.dated(NAME) {
+            anyhow::ensure!(
+                value.fract() == 0.0 && (1.0..=120.0).contains(&value),
+                "parameter `{NAME}` of plugin `{name}` (valid from {from}) is {value}: \
+                 it counts rounds, a whole number from 1 to 120"
+            );
+            dated.push((from.to_string(), value as u64));
+        }
+        match &agreed {
+            None => agreed = Some((name, dated)),
+            Some((other, values)) => anyhow::ensure!(
+                *values == dated,
+                "parameter `{NAME}` differs between the parameter files of plugins `{other}` and `{name}`: \
+                 the bulletin counts one N for every district, so give it in the municipal file only"
+            ),
+        }
     }
+    Ok(agreed.filter(|(_, values)| !values.is_empty()).map(|(_, values)| serde_json::json!(values).to_string()))
+}
+
+/// A file for reading, buffered.
+fn open(path: &std::path::Path) -> anyhow::Result<BufReader<File>> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(1 << 20, f))
+        .with_context(|| format!("opening `{}`", path.display()))
 }
 
 fn render(report: &BatchReport, elapsed: Duration) -> String {

@@ -15,6 +15,7 @@ mod report;
 mod rounds;
 mod rule_source;
 mod sample;
+mod serve;
 mod summary_table;
 mod test;
 mod track;
@@ -67,6 +68,7 @@ enum Command {
     Rounds(rounds::Args),
     Track(track::Args),
     History(history::Args),
+    Serve(serve::Args),
 }
 
 /// Work with plugin files.
@@ -93,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rounds(args) => rounds::run(args),
         Command::Track(args) => track::run(args),
         Command::History(args) => history::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

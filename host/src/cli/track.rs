@@ -28,10 +28,11 @@ pub struct Args {
     against: Option<String>,
     /// Rounds out of every monitoring category before a household is a
     /// risk-elimination candidate; also the N of "outstanding for more than
-    /// N rounds".
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROUNDS_FOR_ELIMINATION as u64,
-          value_parser = clap::value_parser!(u64).range(1..=120))]
-    rounds_for_elimination: u64,
+    /// N rounds". Default: the parameter `rounds_for_elimination` in force
+    /// at the round's as-of date in the parameter files its batch ran
+    /// with, else 6.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=120))]
+    rounds_for_elimination: Option<u64>,
     /// Also write the bulletin as JSON here (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -39,14 +40,25 @@ pub struct Args {
     /// of the month-on-month flows (no scripts, nothing fetched).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Also write the bulletin as an Excel workbook (the style of
+    /// `rulehost export`): figures per district, entries and exits,
+    /// problems, programmes, households listed apart, candidates, plugins.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = super::open_store(&args.store)?;
-    let bulletin =
-        store.bulletin(&args.round, args.against.as_deref(), usize::try_from(args.rounds_for_elimination)?)?;
+    let n = match args.rounds_for_elimination {
+        Some(n) => usize::try_from(n)?,
+        None => store.rounds_for_elimination(&args.round)?.unwrap_or(DEFAULT_ROUNDS_FOR_ELIMINATION),
+    };
+    let bulletin = store.bulletin(&args.round, args.against.as_deref(), n)?;
     if let Some(path) = &args.html {
         super::write_whole(path, rulehost::report::bulletin_page(&bulletin).as_bytes())?;
+    }
+    if let Some(path) = &args.xlsx {
+        rulehost::spreadsheet::bulletin::write_bulletin(&bulletin, path)?;
     }
     match &args.json {
         Some(path) if path.as_os_str() == "-" => {

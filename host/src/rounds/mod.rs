@@ -3,9 +3,11 @@
 //! bulletin, risk-elimination candidates and one household's history.
 
 mod store;
+mod stream;
 mod track;
 
 pub use store::{NewRound, RoundInfo, Store, StoreError};
+pub use stream::{RecordEnd, RecordFeed, RecordTee, channel};
 pub use track::{Bulletin, Candidate, Evidence, Figures, HistoryRow, Listed, PluginChange, Problem};
 
 /// Rounds of no monitoring category a household needs before it is a

@@ -16,7 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// The schema, one step per entry: entry `i` takes `user_version` from `i`
 /// to `i + 1`. Append, never edit.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE rounds (
     id            INTEGER PRIMARY KEY,
     label         TEXT NOT NULL UNIQUE,
@@ -68,7 +69,14 @@ CREATE TABLE decisions (
     level              TEXT
 );
 CREATE INDEX decisions_by_household_round ON decisions(household_round_id);
-"];
+",
+    r"
+-- The dated parameter `rounds_for_elimination` in force for the round's
+-- registry, as JSON `[[valid_from, rounds], ...]`; NULL when its parameter
+-- files do not give it.
+ALTER TABLE rounds ADD COLUMN rounds_for_elimination TEXT;
+",
+];
 
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +92,8 @@ pub enum StoreError {
     TooNew { path: String, found: i64, known: usize },
     #[error("no round `{0}` in the store")]
     NoRound(String),
+    #[error("round `{label}`: {message}; give `--rounds-for-elimination N`")]
+    Parameter { label: String, message: String },
     #[error("reading {what}: {source}")]
     Io { what: String, source: std::io::Error },
     #[error("results line {line}: {message}")]
@@ -122,6 +132,9 @@ pub struct NewRound<'a> {
     pub as_of: Option<String>,
     pub fingerprint: &'a str,
     pub plugins: String,
+    /// `rounds_for_elimination` through time, from the registry's
+    /// parameter files: `[[valid_from, rounds], ...]` as JSON, or `None`.
+    pub rounds_for_elimination: Option<String>,
     pub replace: bool,
 }
 
@@ -250,6 +263,31 @@ impl Store {
             .collect()
     }
 
+    /// The `rounds_for_elimination` in force at round `label`'s as-of
+    /// date, from the parameter files its batch was run with: `None` when
+    /// they did not give it; an error when the round is older than every
+    /// value (never a guess).
+    pub fn rounds_for_elimination(&self, label: &str) -> Result<Option<usize>> {
+        let (as_of, dated): (String, Option<String>) = self
+            .conn
+            .query_row("SELECT as_of, rounds_for_elimination FROM rounds WHERE label = ?1", [label], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(self.err())?
+            .ok_or_else(|| StoreError::NoRound(label.to_owned()))?;
+        let Some(dated) = dated else { return Ok(None) };
+        let bad = |message: String| StoreError::Parameter { label: label.to_owned(), message };
+        let values: Vec<(String, usize)> =
+            serde_json::from_str(&dated).map_err(|e| bad(format!("`rounds_for_elimination` unreadable: {e}")))?;
+        values
+            .iter()
+            .rev()
+            .find(|(from, _)| **from <= *as_of)
+            .map(|(_, n)| Some(*n))
+            .ok_or_else(|| bad(format!("no `rounds_for_elimination` in force at its as-of date {as_of}")))
+    }
+
     pub(crate) fn sql_error(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite { path: self.path.clone(), source }
     }
@@ -288,11 +326,13 @@ fn io(what: &str) -> impl Fn(std::io::Error) -> Checked + '_ {
     move |source| Checked::Store(StoreError::Io { what: what.to_owned(), source })
 }
 
-/// The household facts the store derives: only what the risk-elimination
-/// test needs (the household JSON itself is kept whole). Reading these
-/// fields alone is several times faster than the whole `HouseholdDoc`.
+/// The household fact the risk-elimination test needs, read from the kept
+/// household only for the few households that pass the test's other
+/// conditions (`track`), not for every household as a round is written.
+/// Reading these fields alone is several times faster than the whole
+/// `HouseholdDoc`.
 #[derive(serde::Deserialize)]
-struct Labour {
+pub(super) struct Labour {
     members: Vec<MemberLabour>,
 }
 
@@ -304,52 +344,59 @@ struct MemberLabour {
 
 /// Whether a resident can work (labour capacity full or partial): the
 /// risk-elimination test's household fact.
-fn can_work(household: &Labour) -> bool {
+pub(super) fn can_work(household: &Labour) -> bool {
     household.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, LaborCapacity::None))
 }
 
-/// Reads the results file and the input side by side: each record with
-/// the input line it was made from (records are in input order, one per
-/// line).
-struct Pairs<R, I> {
-    results: R,
+/// The input lines, read forward to the line a record names (records are
+/// in input order, one per line); the first lines are read ahead to train
+/// the household dictionary on.
+struct InputLines<I> {
     input: I,
-    input_line: u64,
-    records: u64,
+    ahead: std::collections::VecDeque<Vec<u8>>,
+    /// Lines taken so far.
+    at: u64,
+    line: Vec<u8>,
 }
 
-/// One record line and its household line (when the input has it).
-type Pair = (Vec<u8>, Option<Vec<u8>>);
+impl<I: BufRead> InputLines<I> {
+    fn new(mut input: I, ahead: usize) -> std::result::Result<InputLines<I>, Checked> {
+        let mut lines = std::collections::VecDeque::with_capacity(ahead);
+        while lines.len() < ahead {
+            let mut line = Vec::new();
+            if input.read_until(b'\n', &mut line).map_err(io("the input file"))? == 0 {
+                break;
+            }
+            trim(&mut line);
+            lines.push_back(line);
+        }
+        Ok(InputLines { input, ahead: lines, at: 0, line: Vec::new() })
+    }
 
-impl<R: BufRead, I: BufRead> Pairs<R, I> {
-    fn next(&mut self) -> std::result::Result<Option<Pair>, Checked> {
-        let mut record = Vec::new();
-        if self.results.read_until(b'\n', &mut record).map_err(io("the results file"))? == 0 {
+    /// Input line `n` (1-based, at or after the last one taken), or `None`
+    /// when the record names a line already passed.
+    fn take(&mut self, n: u64) -> std::result::Result<Option<&[u8]>, Checked> {
+        if n <= self.at {
             return Ok(None);
         }
-        self.records += 1;
-        trim(&mut record);
-        let line = RecordView::parse(&record)
-            .map_err(|e| StoreError::BadRecord {
-                line: self.records,
-                message: format!("not an evaluation record: {e}"),
-            })?
-            .line
-            .unwrap_or(self.records);
-        let mut household = Vec::new();
-        while self.input_line < line {
-            household.clear();
-            if self.input.read_until(b'\n', &mut household).map_err(io("the input file"))? == 0 {
-                return Err(StoreError::BadRecord {
-                    line,
-                    message: "the input file has fewer lines than the results file".to_owned(),
+        while self.at < n {
+            self.line.clear();
+            match self.ahead.pop_front() {
+                Some(line) => self.line = line,
+                None => {
+                    if self.input.read_until(b'\n', &mut self.line).map_err(io("the input file"))? == 0 {
+                        return Err(StoreError::BadRecord {
+                            line: n,
+                            message: "the input file has fewer lines than the results file".to_owned(),
+                        }
+                        .into());
+                    }
+                    trim(&mut self.line);
                 }
-                .into());
             }
-            self.input_line += 1;
+            self.at += 1;
         }
-        trim(&mut household);
-        Ok(Some((record, (self.input_line == line).then_some(household))))
+        Ok(Some(&self.line))
     }
 }
 
@@ -387,16 +434,21 @@ fn write_in(
     let created =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
 
-    let mut pairs = Pairs { results, input, input_line: 0, records: 0 };
-    let mut first = Vec::with_capacity(DICTIONARY_SAMPLES);
+    // The first records and households train the round's dictionaries;
+    // each record is then parsed once, as its row is written.
+    let mut results = results;
+    let mut first: Vec<Vec<u8>> = Vec::with_capacity(DICTIONARY_SAMPLES);
     while first.len() < DICTIONARY_SAMPLES {
-        match pairs.next()? {
-            Some(pair) => first.push(pair),
-            None => break,
+        let mut record = Vec::new();
+        if results.read_until(b'\n', &mut record).map_err(io("the results file"))? == 0 {
+            break;
         }
+        trim(&mut record);
+        first.push(record);
     }
-    let record_dictionary = dictionary(first.iter().map(|(r, _)| r.as_slice()));
-    let household_dictionary = dictionary(first.iter().filter_map(|(_, h)| h.as_deref()));
+    let mut input = InputLines::new(input, DICTIONARY_SAMPLES)?;
+    let record_dictionary = dictionary(first.iter().map(Vec::as_slice));
+    let household_dictionary = dictionary(input.ahead.iter().map(Vec::as_slice));
     let compressor = |dictionary: &[u8]| zstd::bulk::Compressor::with_dictionary(LEVEL, dictionary);
     let mut record_zstd = compressor(&record_dictionary).map_err(io("compressing"))?;
     let mut household_zstd = compressor(&household_dictionary).map_err(io("compressing"))?;
@@ -431,10 +483,18 @@ fn write_in(
         monitored: 0,
     };
     let mut first = first.into_iter();
-    while let Some((text, household)) = match first.next() {
-        Some(pair) => Some(pair),
-        None => pairs.next()?,
-    } {
+    let mut text = Vec::new();
+    loop {
+        match first.next() {
+            Some(record) => text = record,
+            None => {
+                text.clear();
+                if results.read_until(b'\n', &mut text).map_err(io("the results file"))? == 0 {
+                    break;
+                }
+                trim(&mut text);
+            }
+        }
         let record = RecordView::parse(&text).map_err(|e| StoreError::BadRecord {
             line: info.households + 1,
             message: format!("not an evaluation record: {e}"),
@@ -459,9 +519,8 @@ fn write_in(
         // its record but not the id, so that each household has one row.
         let duplicate = record.error.as_ref().is_some_and(|e| e.kind == "duplicate_household_id");
         let household_id = if duplicate { None } else { record.household_id.as_deref() };
-        let household = household.filter(|_| ok);
-        let labour = household.as_deref().and_then(|h| serde_json::from_slice::<Labour>(h).ok());
-        let household = household.map(|h| household_zstd.compress(&h)).transpose().map_err(io("compressing"))?;
+        let household = input.take(line)?.filter(|_| ok);
+        let household = household.map(|h| household_zstd.compress(h)).transpose().map_err(io("compressing"))?;
         household_row.execute(params![
             round_id,
             household_id,
@@ -473,7 +532,8 @@ fn write_in(
             record.plugin.as_ref().map(|p| p.name.as_ref()),
             record.plugin.as_ref().map(|p| p.version.as_ref()),
             record.dibao_fen(),
-            labour.as_ref().map(can_work),
+            // Left to `track` (NULL): see `Labour`.
+            None::<bool>,
             record_zstd.compress(&text).map_err(io("compressing"))?,
             household,
         ])?;
@@ -492,16 +552,25 @@ fn write_in(
         info.as_of.clone_from(as_of);
     }
     tx.execute(
-        "UPDATE rounds SET as_of = ?2, households = ?3, ok = ?4, rejected = ?5, plugin_errors = ?6, monitored = ?7 \
-         WHERE id = ?1",
-        params![round_id, info.as_of, info.households, info.ok, info.rejected, info.plugin_errors, info.monitored],
+        "UPDATE rounds SET as_of = ?2, households = ?3, ok = ?4, rejected = ?5, plugin_errors = ?6, monitored = ?7, \
+         rounds_for_elimination = ?8 WHERE id = ?1",
+        params![
+            round_id,
+            info.as_of,
+            info.households,
+            info.ok,
+            info.rejected,
+            info.plugin_errors,
+            info.monitored,
+            round.rounds_for_elimination
+        ],
     )?;
     Ok(info)
 }
 
 /// Decompresses a record or household kept in the store with its round's
 /// dictionary.
-fn decompress(dictionary: &[u8], data: &[u8]) -> std::io::Result<String> {
+pub(super) fn decompress(dictionary: &[u8], data: &[u8]) -> std::io::Result<String> {
     let size = zstd::zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(16 << 20);
     let mut d = zstd::bulk::Decompressor::with_dictionary(dictionary)?;
     let bytes = d.decompress(data, usize::try_from(size).unwrap_or(16 << 20))?;
@@ -524,7 +593,7 @@ mod tests {
     }
 
     fn round<'a>(label: &'a str, fingerprint: &'a str, replace: bool) -> NewRound<'a> {
-        NewRound { label, as_of: None, fingerprint, plugins: "[]".to_owned(), replace }
+        NewRound { label, as_of: None, fingerprint, plugins: "[]".to_owned(), rounds_for_elimination: None, replace }
     }
 
     fn write(store: &mut Store, round: &NewRound<'_>, records: &[String]) -> Result<RoundInfo> {

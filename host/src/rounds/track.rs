@@ -378,8 +378,9 @@ impl Store {
         let (earlier, last) = (list(&ids[..pos + 1 - n]), list(&ids[pos + 1 - n..=pos]));
         // Ids are the store's own integers, so formatting them in is safe.
         let sql = format!(
-            "SELECT h.household_id, h.district FROM household_rounds h \
-             WHERE h.round_id = ?1 AND h.can_work = 1 AND h.household_id IN ( \
+            "SELECT h.household_id, h.district, h.can_work, h.household, r.household_dictionary \
+             FROM household_rounds h JOIN rounds r ON r.id = h.round_id \
+             WHERE h.round_id = ?1 AND (h.can_work = 1 OR h.can_work IS NULL) AND h.household_id IN ( \
                  SELECT q.household_id FROM household_rounds q \
                  WHERE q.round_id IN ({last}) AND q.status = 'ok' AND q.category IS NULL \
                    AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.household_round_id = q.id \
@@ -392,11 +393,30 @@ impl Store {
         );
         let e = |x| self.sql_error(x);
         let mut stmt = self.conn.prepare(&sql).map_err(e)?;
-        let found: Vec<(String, Option<String>)> = stmt
-            .query_map(params![ids[pos].0, n], |r| Ok((r.get(0)?, r.get(1)?)))
+        type Found = (String, Option<String>, Option<bool>, Option<Vec<u8>>, Vec<u8>);
+        let found: Vec<Found> = stmt
+            .query_map(params![ids[pos].0, n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .map_err(e)?
             .collect::<std::result::Result<_, _>>()
             .map_err(e)?;
+        // Whether a resident can work: kept by stores written before
+        // rounds were streamed, else read from the household as evaluated.
+        let can_work = |known: Option<bool>, household: Option<Vec<u8>>, dictionary: &[u8]| -> Result<bool> {
+            if let Some(known) = known {
+                return Ok(known);
+            }
+            let Some(data) = household else { return Ok(false) };
+            let text = super::store::decompress(dictionary, &data)
+                .map_err(|source| StoreError::Io { what: "a household kept in the store".to_owned(), source })?;
+            Ok(serde_json::from_str::<super::store::Labour>(&text).is_ok_and(|l| super::store::can_work(&l)))
+        };
+        let mut kept = Vec::with_capacity(found.len());
+        for (household_id, district, known, household, dictionary) in found {
+            if can_work(known, household, &dictionary)? {
+                kept.push((household_id, district));
+            }
+        }
+        let found = kept;
         let mut evidence = self
             .conn
             .prepare(&format!(

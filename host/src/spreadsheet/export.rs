@@ -20,14 +20,24 @@ pub const MONITORED: &str = "监测户";
 pub const ITEMS: &str = "风险与帮扶";
 pub const FAILURES: &str = "拒收与错误";
 
-struct Formats {
+pub(super) struct Formats {
     bold: Format,
     yuan: Format,
     date: Format,
 }
 
+impl Formats {
+    pub(super) fn new() -> Formats {
+        Formats {
+            bold: Format::new().set_bold(),
+            yuan: Format::new().set_num_format("0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
 /// A sheet being streamed: its header, widths and the last row written.
-struct Table {
+pub(super) struct Table {
     index: usize,
     columns: usize,
     row: u32,
@@ -41,7 +51,12 @@ struct Table {
 /// Data rows of one sheet: Excel's 1,048,576 rows less the header.
 pub const ROWS_PER_SHEET: u32 = 1_048_575;
 
-fn start(workbook: &mut Workbook, name: &str, headers: &[(&str, f64)], f: &Formats) -> Result<Table, XlsxError> {
+pub(super) fn start(
+    workbook: &mut Workbook,
+    name: &str,
+    headers: &[(&str, f64)],
+    f: &Formats,
+) -> Result<Table, XlsxError> {
     start_part(workbook, name, 1, headers, f)
 }
 
@@ -76,7 +91,7 @@ fn start_part(
     })
 }
 
-fn finish(workbook: &mut Workbook, t: &Table) -> Result<(), XlsxError> {
+pub(super) fn finish(workbook: &mut Workbook, t: &Table) -> Result<(), XlsxError> {
     workbook.worksheet_from_index(t.index)?.autofilter(0, 0, t.row, col(t.columns.saturating_sub(1)))?;
     Ok(())
 }
@@ -86,7 +101,7 @@ fn col(i: usize) -> u16 {
 }
 
 /// A cell value of a row.
-enum V<'a> {
+pub(super) enum V<'a> {
     Text(&'a str),
     Owned(String),
     Int(i64),
@@ -127,7 +142,7 @@ fn put(sheet: &mut Worksheet, row: u32, cells: &[V<'_>], f: &Formats) -> Result<
     Ok(())
 }
 
-fn add(workbook: &mut Workbook, t: &mut Table, cells: &[V<'_>], f: &Formats) -> Result<(), XlsxError> {
+pub(super) fn add(workbook: &mut Workbook, t: &mut Table, cells: &[V<'_>], f: &Formats) -> Result<(), XlsxError> {
     if t.row >= t.limit {
         // A sheet is full: go on in the next part rather than fail.
         finish(workbook, t)?;
@@ -165,11 +180,7 @@ pub fn export_with(results: &Path, to: &Path, rows_per_sheet: u32) -> anyhow::Re
         Ok(std::io::BufReader::with_capacity(1 << 20, file))
     };
     let digest = Digest::read(open()?).with_context(|| format!("reading `{}`", results.display()))?;
-    let f = Formats {
-        bold: Format::new().set_bold(),
-        yuan: Format::new().set_num_format("0.00"),
-        date: Format::new().set_num_format("yyyy-mm-dd"),
-    };
+    let f = Formats::new();
     let mut workbook = Workbook::new();
     summary_sheet(&mut workbook, &digest, &f)?;
 

@@ -353,36 +353,63 @@ pub fn import(
     }
 
     let mut counts: HashMap<Reason, usize> = HashMap::new();
-    for mut household in pending {
-        if household.members.is_empty() {
+    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let check_one =
+        |h: &Pending| h.reasons.is_empty().then(|| check(h, &h_layout, &m_layout, households, members, reader));
+    for block in pending.chunks_mut(CHECK_BLOCK) {
+        let no_members: Vec<bool> = block.iter().map(|h| h.members.is_empty()).collect();
+        for household in block.iter_mut().filter(|h| h.members.is_empty()) {
             household.reasons.push(Reason::NoMembers);
-            let message = format!("household \"{}\" has no members in {}", household.id, members.place());
-            flag!(Problem { at: household.id_at.clone(), message });
         }
-        if household.reasons.is_empty() {
-            match check(&household, &h_layout, &m_layout, households, members, reader) {
-                Ok((line, member_count)) => {
+        // Building, serialising and reading back each household is most of
+        // the work: the households of a block are checked in parallel, then
+        // written and reported in order.
+        let checks = in_parallel(block, jobs, &check_one);
+        for ((household, check), no_members) in block.iter_mut().zip(checks).zip(no_members) {
+            if no_members {
+                let message = format!("household \"{}\" has no members in {}", household.id, members.place());
+                flag!(Problem { at: household.id_at.clone(), message });
+            }
+            match check {
+                Some(Ok((line, member_count))) => {
                     out.write_all(line.as_bytes()).map_err(ImportOutcomeError::Write)?;
                     out.write_all(b"\n").map_err(ImportOutcomeError::Write)?;
                     report.imported += 1;
                     report.members_imported += member_count;
                     continue;
                 }
-                Err(p) => {
+                Some(Err(p)) => {
                     household.reasons.push(Reason::Invalid);
                     flag!(p);
                 }
+                None => {}
             }
-        }
-        report.left_out += 1;
-        for reason in household.reasons {
-            *counts.entry(reason).or_default() += 1;
+            report.left_out += 1;
+            for reason in &household.reasons {
+                *counts.entry(*reason).or_default() += 1;
+            }
         }
     }
     let mut reasons: Vec<(Reason, usize)> = counts.into_iter().collect();
     reasons.sort();
     report.reasons = reasons;
     Ok(Ok(report))
+}
+
+/// Households checked at once, in parallel, before they are written.
+const CHECK_BLOCK: usize = 4096;
+
+/// `f` of every item, in order, spread over `jobs` threads.
+fn in_parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    if jobs <= 1 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(jobs);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> =
+            items.chunks(per).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 /// The row numbered `number` (1-based) of `sheet`.

@@ -1,0 +1,294 @@
+//! `rulehost serve` under load, over loopback, with the release binary:
+//!
+//! 1. `POST /v1/evaluate` on keep-alive connections, back to back: the
+//!    maximum rate, with p50/p99;
+//! 2. the same at half that rate, paced (open loop, latency from the
+//!    scheduled send time): p50/p99;
+//! 3. overload at 4x the maximum rate, paced, on more connections than the
+//!    service admits: how much gets 503, how fast, the p99 of the rest,
+//!    and the server's RSS before and after;
+//! 4. `/v1/batch` against file-to-file `rulehost batch` on the same
+//!    households, as a ratio.
+//!
+//! `cargo bench -p rulehost --bench serve [-- SECONDS]` (not in CI). The
+//! load generator shares the machine's cores with the service.
+
+#[path = "../../tests/src/lib.rs"]
+#[expect(dead_code, reason = "the shared harness has helpers this benchmark does not use")]
+mod harness;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One keep-alive connection.
+struct Conn {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+        stream.set_nodelay(true).ok();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        let writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        Conn { reader: BufReader::with_capacity(64 << 10, stream), writer }
+    }
+
+    /// One `POST path`; the status, with the body read and dropped.
+    fn post(&mut self, path: &str, body: &[u8]) -> std::io::Result<u16> {
+        let head = format!("POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", body.len());
+        let mut request = Vec::with_capacity(head.len() + body.len());
+        request.extend_from_slice(head.as_bytes());
+        request.extend_from_slice(body);
+        self.writer.write_all(&request)?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            if line.trim_end().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(status)
+    }
+}
+
+/// Latencies and statuses of one phase.
+#[derive(Default)]
+struct Phase {
+    ok: Vec<Duration>,
+    refused: Vec<Duration>,
+    failed: usize,
+    seconds: f64,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        (self.ok.len() + self.refused.len()) as f64 / self.seconds
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// `connections` threads for `seconds`; with `rate`, requests are paced
+/// (open loop) and latency runs from each request's scheduled time.
+fn drive(addr: SocketAddr, bodies: &Arc<Vec<Vec<u8>>>, connections: usize, seconds: f64, rate: Option<f64>) -> Phase {
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(seconds);
+    let threads: Vec<_> = (0..connections)
+        .map(|c| {
+            let bodies = Arc::clone(bodies);
+            std::thread::spawn(move || {
+                let mut conn = Conn::open(addr);
+                let mut phase = Phase::default();
+                let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
+                let mut next = started + interval.map_or(Duration::ZERO, |i| i.mul_f64(c as f64 / connections as f64));
+                let mut i = c * 7919;
+                // Bounded in time and in count.
+                while Instant::now() < until && phase.ok.len() + phase.refused.len() < 5_000_000 {
+                    if interval.is_some()
+                        && let Some(wait) = next.checked_duration_since(Instant::now())
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    let from = if interval.is_some() { next } else { Instant::now() };
+                    i += 1;
+                    match conn.post("/v1/evaluate", &bodies[i % bodies.len()]) {
+                        Ok(200) => phase.ok.push(from.elapsed()),
+                        Ok(503) => phase.refused.push(from.elapsed()),
+                        _ => {
+                            phase.failed += 1;
+                            conn = Conn::open(addr);
+                        }
+                    }
+                    if let Some(interval) = interval {
+                        next += interval;
+                    }
+                }
+                phase
+            })
+        })
+        .collect();
+    let mut all = Phase::default();
+    for t in threads {
+        let p = t.join().unwrap_or_default();
+        all.ok.extend(p.ok);
+        all.refused.extend(p.refused);
+        all.failed += p.failed;
+    }
+    all.seconds = started.elapsed().as_secs_f64();
+    all.ok.sort();
+    all.refused.sort();
+    all
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    kib / 1024.0
+}
+
+fn start(registry: &Path, cache: &Path, args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rulehost"))
+        .args(["serve", "--registry"])
+        .arg(registry)
+        .args(["--listen", "127.0.0.1:0", "--cache-dir"])
+        .arg(cache)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let line = BufReader::new(stdout).lines().next().and_then(Result::ok).unwrap_or_default();
+    let addr: SocketAddr =
+        line.trim_start_matches("listening on http://").parse().unwrap_or_else(|e| panic!("{e}: {line}"));
+    let started = Instant::now();
+    while !ready(addr) {
+        assert!(started.elapsed() < Duration::from_secs(120), "not ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, addr)
+}
+
+fn ready(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr) else { return false };
+    let _ = s.write_all(b"GET /readyz HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text.starts_with("HTTP/1.1 200")
+}
+
+fn report(name: &str, p: &Phase) {
+    println!(
+        "{name}: {:.0} requests/s ({} ok, {} 503, {} failed) · ok p50 {:.2} ms, p99 {:.2} ms · 503 p99 {:.2} ms",
+        p.rate(),
+        p.ok.len(),
+        p.refused.len(),
+        p.failed,
+        percentile(&p.ok, 0.5),
+        percentile(&p.ok, 0.99),
+        percentile(&p.refused, 0.99)
+    );
+}
+
+fn main() {
+    let seconds: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10.0);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let registry = harness::write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
+    let cache = dir.path().join("cache");
+    let sample = harness::sample(20_000, 2024);
+    let bodies: Arc<Vec<Vec<u8>>> =
+        Arc::new(sample.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect());
+
+    let (mut child, addr) = start(&registry, &cache, &["--no-access-log"]);
+    drive(addr, &bodies, 16, 2.0, None); // warm-up
+    let max = drive(addr, &bodies, 32, seconds, None);
+    report("evaluate, keep-alive, 32 connections back to back", &max);
+    let half = drive(addr, &bodies, 32, seconds, Some(max.rate() / 2.0));
+    report(&format!("evaluate at half that rate ({:.0}/s, paced)", max.rate() / 2.0), &half);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let (mut child, addr) = start(&registry, &cache, &[]);
+    let logged = drive(addr, &bodies, 32, seconds, None);
+    report("evaluate with the access log on", &logged);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Overload: more connections than the service admits at once.
+    let (mut child, addr) = start(&registry, &cache, &["--no-access-log", "--max-pending", "64"]);
+    drive(addr, &bodies, 16, 2.0, None);
+    let before = rss_mib(child.id());
+    let over = drive(addr, &bodies, 128, seconds, Some(max.rate() * 4.0));
+    let after = rss_mib(child.id());
+    report(&format!("overload at 4x ({:.0}/s offered, 128 connections, max-pending 64)", max.rate() * 4.0), &over);
+    println!("overload: server RSS {before:.0} MiB before, {after:.0} MiB after");
+
+    // /v1/batch against file-to-file batch, 200,000 households.
+    let input = dir.path().join("households.jsonl");
+    let households = harness::sample(200_000, 7);
+    std::fs::write(&input, &households).unwrap_or_else(|e| panic!("{e}"));
+    let output = dir.path().join("results.jsonl");
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_rulehost"))
+        .args(["batch", "-q", "--registry"])
+        .arg(&registry)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    let file_rate = 200_000.0 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut conn = Conn::open(addr);
+    let head = format!("POST /v1/batch HTTP/1.1\r\nHost: b\r\nContent-Length: {}\r\n\r\n", households.len());
+    let mut writer = conn.writer.try_clone().unwrap_or_else(|e| panic!("{e}"));
+    let body = households.clone();
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+    });
+    let mut received = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if conn.reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim_end().is_empty() {
+            break;
+        }
+    }
+    // Chunked: sizes and pieces until the empty chunk.
+    loop {
+        line.clear();
+        conn.reader.read_line(&mut line).unwrap_or(0);
+        let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = received.len();
+        received.resize(start + size, 0);
+        conn.reader.read_exact(&mut received[start..]).unwrap_or_else(|e| panic!("{e}"));
+        line.clear();
+        conn.reader.read_line(&mut line).unwrap_or(0);
+    }
+    let _ = sending.join();
+    let http_rate = 200_000.0 / t.elapsed().as_secs_f64();
+    let same = std::fs::read(&output).map(|o| o == received).unwrap_or(false);
+    println!(
+        "batch, 200,000 households: file to file {file_rate:.0}/s (incl. start-up), /v1/batch {http_rate:.0}/s: {:.2}x; records identical: {same}",
+        http_rate / file_rate
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
