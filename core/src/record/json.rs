@@ -10,6 +10,7 @@ use rulehost_sdk::{Date, Evaluation};
 use crate::plugin::PluginRef;
 
 /// Appends the compact `ok` record of `evaluation`, without a newline.
+#[expect(clippy::too_many_arguments, reason = "the record's parts, borrowed from the household and the evaluation")]
 pub fn write_ok(
     out: &mut Vec<u8>,
     line: u64,
@@ -116,7 +117,7 @@ fn yuan(out: &mut Vec<u8>, fen: i64) {
     integer(out, abs / 100);
     let cents = abs % 100;
     out.push(b'.');
-    if cents % 10 == 0 {
+    if cents.is_multiple_of(10) {
         out.push(b'0' + (cents / 10) as u8);
     } else {
         out.push(b'0' + (cents / 10) as u8);
