@@ -891,7 +891,8 @@ fn workbook_matches(path: &Path, b: &Value) {
             })
             .collect()
     };
-    let want = |build: &dyn Fn(&Value) -> Vec<(String, Vec<f64>)>| -> BTreeMap<(String, String), Vec<f64>> {
+    type Rows = Vec<(String, Vec<f64>)>;
+    let want = |build: &dyn Fn(&Value) -> Rows| -> BTreeMap<(String, String), Vec<f64>> {
         figures.iter().flat_map(|(d, f)| build(f).into_iter().map(move |(k, v)| ((d.clone(), k), v))).collect()
     };
     let n = |v: &Value| v.as_f64().unwrap_or(0.0);
