@@ -205,7 +205,7 @@ mod tests {
             let abs = i64::unsigned_abs(fen);
             assert_eq!(fen_yuan(fen), format!("{sign}{}.{:02}", abs / 100, abs % 100));
         }
-        for x in [6000.0, 0.5, -0.0, 1e15, 2.0e16, 0.35] {
+        for x in [6000.0f64, 0.5, -0.0, 1e15, 2.0e16, 0.35] {
             let expected = if x.fract() == 0.0 && f64::abs(x) < 1e15 { (x as i64).to_string() } else { format!("{x}") };
             assert_eq!(num(x), expected, "{x}");
         }
