@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rulehost::batch::{self, BatchOptions, BatchReport, Output, Progress, ResultsFile, Resume, run_description};
 use rulehost::rounds::{NewRound, Store};
 use rulehost::sdk::Date;
-use rulehost::{CompileCache, Engine, HouseholdReader, Limits, Registry, bounds};
+use rulehost::{CompileCache, Engine, HouseholdReader, Registry};
 
 /// Evaluate households (JSON Lines) through each district's plugin.
 ///
@@ -52,21 +52,8 @@ pub struct Args {
     /// Lines longer than this many bytes are rejected.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_line_bytes: usize,
-    /// Fuel (deterministic CPU budget) per household, for plugins whose
-    /// registry entry sets no `limits.fuel`.
-    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel,
-          value_parser = clap::value_parser!(u64).range(bounds::FUEL))]
-    fuel: u64,
-    /// Wall-clock limit per household, in milliseconds (unless the registry sets `limits.timeout_ms`).
-    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(bounds::TIMEOUT_MS))]
-    timeout_ms: u64,
-    /// Memory limit per plugin instance, in MiB (unless the registry sets `limits.memory_mib`).
-    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(bounds::MEMORY_MIB))]
-    memory_mib: u64,
-    /// Text (reasons, codes) one evaluation may return, in KiB (unless the
-    /// registry sets `limits.output_kib`).
-    #[arg(long, value_name = "KIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(bounds::OUTPUT_KIB))]
-    output_kib: u64,
+    #[command(flatten)]
+    budgets: super::budgets::Budgets,
     /// Directory of compiled plugins; default: `$XDG_CACHE_HOME/rulehost`.
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -122,8 +109,7 @@ impl Progress for Bar {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let limits = Limits::checked(args.fuel, args.timeout_ms, args.memory_mib, args.output_kib)
-        .map_err(|e| anyhow::anyhow!("budgets: {e}"))?;
+    let limits = args.budgets.limits()?;
     let jobs = args.jobs.unwrap_or(BatchOptions::default().jobs);
     let plugins = Registry::count_plugins(&args.registry)
         .with_context(|| format!("loading registry `{}`", args.registry.display()))?;

@@ -2,6 +2,7 @@
 //! and exit codes.
 
 mod batch;
+mod budgets;
 mod build;
 mod diff;
 mod eval;

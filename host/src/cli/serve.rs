@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use rulehost::CompileCache;
 use rulehost::serve::{Config, ServeLimits, Source};
-use rulehost::{CompileCache, Limits, bounds};
 
 /// Serve the registry over HTTP: evaluate, explain, batch, plugins,
 /// parameters, health, metrics (see `docs/serve.md`).
@@ -68,19 +68,8 @@ pub struct Args {
     /// Put household ids in the access log (debugging; field values never are).
     #[arg(long)]
     log_ids: bool,
-    /// Fuel per household, for plugins whose registry entry sets no `limits.fuel`.
-    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel,
-          value_parser = clap::value_parser!(u64).range(bounds::FUEL))]
-    fuel: u64,
-    /// Wall-clock limit per household, in milliseconds (unless the registry sets `limits.timeout_ms`).
-    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(bounds::TIMEOUT_MS))]
-    timeout_ms: u64,
-    /// Memory limit per plugin instance, in MiB (unless the registry sets `limits.memory_mib`).
-    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(bounds::MEMORY_MIB))]
-    memory_mib: u64,
-    /// Text one evaluation may return, in KiB (unless the registry sets `limits.output_kib`).
-    #[arg(long, value_name = "KIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(bounds::OUTPUT_KIB))]
-    output_kib: u64,
+    #[command(flatten)]
+    budgets: super::budgets::Budgets,
     /// Directory of compiled plugins; default: `$XDG_CACHE_HOME/rulehost`.
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -90,8 +79,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let limits = Limits::checked(args.fuel, args.timeout_ms, args.memory_mib, args.output_kib)
-        .map_err(|e| anyhow::anyhow!("budgets: {e}"))?;
+    let limits = args.budgets.limits()?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = args.workers.unwrap_or(cores).max(1);
     let batch_jobs = args.batch_jobs.unwrap_or(cores).max(1);
