@@ -8,6 +8,8 @@ so no float drift reaches a reason or an amount. Figures print as Rust's
 and never in exponent notation.
 """
 
+from typing import Tuple
+
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
 _TWO_POW_63 = 9_223_372_036_854_775_808.0
@@ -60,32 +62,59 @@ def yuan(x: float) -> str:
 
 def display(x: float) -> str:
     """A float as Rust's `Display` writes it: the shortest decimal that reads
-    back as `x` (Python's `repr` finds the same digits), without a trailing
-    `.0` and without an exponent; `NaN`, `inf`, `-inf`."""
+    back as `x`, without a trailing `.0` and without an exponent; `NaN`,
+    `inf`, `-inf`.
+
+    Python's `repr` finds the same shortest digits, except where two are
+    equally near `x`: `repr` then takes the even one, Rust the greater one
+    (850931113709475.25 prints `850931113709475.2` in Python and
+    `850931113709475.3` in Rust). Such a tie needs 16 or more digits, so
+    shorter figures take the fast path."""
     text = repr(x)
-    if text[-2:] == ".0":
-        return text[:-2]
-    if "e" not in text:
-        if text[-1] == "n":
+    if len(text) < 17:
+        if text[-2:] == ".0":
+            return text[:-2]
+        if "e" not in text:
             return "NaN" if text == "nan" else text
-        return text
-    return _plain(text)
+    return _plain(text, x)
 
 
-def _plain(text: str) -> str:
-    """`repr`'s exponent notation (`1.5e+16`, `-1e-07`) written out."""
+def _plain(text: str, x: float) -> str:
+    """`repr`'s digits, tie broken upwards (`_rust_tie`), written out without
+    an exponent (`1.5e+16`, `-1e-07`)."""
     sign = ""
     if text[0] == "-":
         sign, text = "-", text[1:]
     mantissa, _, exponent = text.partition("e")
     whole, _, fraction = mantissa.partition(".")
-    digits = whole + fraction
-    point = len(whole) + int(exponent)
+    if fraction == "0":
+        fraction = ""
+    digits, point = _rust_tie(abs(x), whole + fraction, len(whole) + int(exponent or 0))
     if point <= 0:
         return f"{sign}0.{'0' * -point}{digits}"
     if point >= len(digits):
         return f"{sign}{digits}{'0' * (point - len(digits))}"
     return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _rust_tie(x: float, digits: str, point: int) -> Tuple[str, int]:
+    """The shortest digits of a positive `x` as Rust picks them: `repr`'s
+    `digits` (the decimal point after the first `point` of them), or the
+    next greater ones when `x` lies exactly halfway between the two. Exact,
+    in integers."""
+    numerator, denominator = x.as_integer_ratio()
+    value = int(digits)
+    scale = len(digits) - point  # the last digit is worth 10**-scale
+    if scale >= 0:
+        # x - digits = (numerator * 10**scale - value * denominator) / (denominator * 10**scale)
+        tie = 2 * (numerator * 10**scale - value * denominator) == denominator
+    else:
+        unit = 10**-scale
+        tie = 2 * (numerator - value * unit * denominator) == unit * denominator
+    if not tie:
+        return digits, point
+    bumped = str(value + 1).zfill(len(digits))
+    return bumped.rstrip("0"), point + len(bumped) - len(digits)
 
 
 def num(x: float) -> str:
