@@ -96,13 +96,15 @@ _UNSTABLE_LIFTED = MonitoringCategory.UNSTABLE_LIFTED
 _MARGINAL = MonitoringCategory.MARGINAL
 _SUDDEN_HARDSHIP = MonitoringCategory.SUDDEN_HARDSHIP
 
-# The grade as the JSON contract writes it (`A` to `D`).
-_GRADE_LETTER = {grade: grade.name for grade in SafetyGrade}
 
 _WORKING_SPAN = span(*WORKING_AGES)
 _SEVERE_SPAN = span(*SEVERE_DISABILITY_GRADES)
 _EDUCATION_REASON = f"义务教育阶段（{span(*COMPULSORY_EDUCATION_AGES)} 周岁）未入学且未送教上门："
 _MEDICAL_REASON = f"常住成员未参加基本医疗保险（出生未满 {INFANT_MEDICAL_EXEMPT_DAYS} 天的婴儿除外）："
+# Housing reasons by grade, the grade as the JSON contract writes it (`A` to `D`).
+_SAFE = {grade: f"住房安全等级 {grade.name} 级，无需改造" for grade in SafetyGrade}
+_RENOVATED = {grade: f"住房安全等级 {grade.name} 级，已改造" for grade in SafetyGrade}
+_NOT_RENOVATED = {grade: f"住房安全等级 {grade.name} 级，尚未改造" for grade in SafetyGrade}
 _HOUSING_SAFETY = {
     _GRADE_C: (_WARNING, "住房安全鉴定为 C 级（局部危房），尚未改造"),
     _GRADE_D: (_CRITICAL, "住房安全鉴定为 D 级（整栋危房），尚未改造"),
@@ -383,12 +385,11 @@ def housing_renovation(f: Facts) -> Decision:
     """危房改造 for grade C or D housing not yet renovated."""
     h = f.household.housing
     grade = h.safety_grade
-    letter = _GRADE_LETTER[grade]
-    if grade is not _GRADE_C and grade is not _GRADE_D:
-        return Decision(codes.HOUSING_RENOVATION, False, [], None, None, f"住房安全等级 {letter} 级，无需改造")
-    if h.renovated:
-        return Decision(codes.HOUSING_RENOVATION, False, [], None, None, f"住房安全等级 {letter} 级，已改造")
-    return Decision(codes.HOUSING_RENOVATION, True, [], None, None, f"住房安全等级 {letter} 级，尚未改造")
+    if grade is _GRADE_C or grade is _GRADE_D:
+        if h.renovated:
+            return Decision(codes.HOUSING_RENOVATION, False, [], None, None, _RENOVATED[grade])
+        return Decision(codes.HOUSING_RENOVATION, True, [], None, None, _NOT_RENOVATED[grade])
+    return Decision(codes.HOUSING_RENOVATION, False, [], None, None, _SAFE[grade])
 
 
 def employment_support(f: Facts, p: BaselineParams) -> Decision:

@@ -5,7 +5,7 @@ as the Rust SDK adds them, so that every float is the same to the last bit."""
 
 from typing import List
 
-from .dates import age_on, days_until
+from .dates import days_until
 from .errors import no_resident
 from .types import Date, Derived, Household
 
@@ -62,7 +62,10 @@ class Facts:
             raise no_resident()
         self.household = household
         self.as_of = as_of
-        self.ages = [age_on(m.birth_date, as_of) for m in household.members]
+        # `dates.age_on` for each member, without a call per member.
+        year, today = as_of.year, (as_of.month, as_of.day)
+        births = [m.birth_date for m in household.members]
+        self.ages = [year - b.year - ((b.month, b.day) > today) for b in births]
         self.resident_indices = residents
         self.residents = len(residents)
         self.net_income = net = net_income(household)

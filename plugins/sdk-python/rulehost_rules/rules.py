@@ -12,6 +12,7 @@ componentize-py exports the module's `WitWorld` class as the component's
 `info` and `evaluate`.
 """
 
+from array import array
 from typing import Dict, List, Sequence
 
 from .baseline import PARAMETERS, BaselineParams, evaluate_facts
@@ -58,10 +59,15 @@ class Rules:
     refuses at load time a parameter file that lacks any of them."""
 
     _parameter_index: Dict[str, int] = _index_parameters(())
+    # `parameters`' result for each list of values seen (as their bytes, so
+    # that -0.0 is not 0.0): a batch has as many lists as parameter sets.
+    _parameters_seen: Dict[bytes, BaselineParams] = {}
+    _PARAMETERS_SEEN_MAX = 64
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._parameter_index = _index_parameters(cls.EXTRA_PARAMETERS)
+        cls._parameters_seen = {}
         cls.evaluate = reporting(cls.evaluate)
 
     def info(self) -> PluginInfo:
@@ -80,7 +86,11 @@ class Rules:
 
     def parameters(self, params: Params) -> BaselineParams:
         """The baseline's parameter values as this district applies them. The
-        default takes them as given, checking their ranges."""
+        default takes them as given, checking their ranges.
+
+        The default `evaluate` calls it once per distinct list of values and
+        reuses the result: it must depend on the values alone, and nothing
+        may change the `BaselineParams` it returns."""
         return BaselineParams.from_params(params)
 
     def adjust(self, facts: Facts, params: Params, evaluation: Evaluation) -> None:
@@ -96,7 +106,12 @@ class Rules:
         start from the baseline; the override is wrapped to report an uncaught
         exception (`rulehost_rules.uncaught`) all the same."""
         named = self.params(params)
-        baseline_params = self.parameters(named)
+        key = array("d", params).tobytes()
+        baseline_params = self._parameters_seen.get(key)
+        if baseline_params is None:
+            baseline_params = self.parameters(named)
+            if len(self._parameters_seen) < self._PARAMETERS_SEEN_MAX:
+                self._parameters_seen[key] = baseline_params
         facts = Facts(household, as_of)
         evaluation = evaluate_facts(facts, baseline_params)
         self.adjust(facts, named, evaluation)

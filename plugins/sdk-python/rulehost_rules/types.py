@@ -6,6 +6,9 @@ Records are dataclasses, enums are `enum.Enum`s (`Severity.WARNING`), and an
 `option<T>` is `T` or `None`. A plugin declines a household by raising
 `Err(EvalError_Unsupported(message))` or `Err(EvalError_BadParameters(message))`
 (see `rulehost_rules.errors`).
+
+Importing this module makes the generated enums cheap to lift, lower and
+hash (`rulehost_rules.enums`).
 """
 
 from componentize_py_types import Err
@@ -36,6 +39,23 @@ from wit_world.imports.types import (
     Severity,
     Sex,
     Water,
+)
+
+from .enums import speed_up
+
+speed_up(
+    [
+        PovertyStatus,
+        Relation,
+        Sex,
+        Health,
+        LaborCapacity,
+        Insurance,
+        EmploymentLocation,
+        SafetyGrade,
+        MonitoringCategory,
+        Severity,
+    ]
 )
 
 __all__ = [

@@ -4,7 +4,7 @@ against the Rust baseline)."""
 
 import unittest
 
-from rulehost_rules import Facts, baseline
+from rulehost_rules import Facts, age_on, baseline
 from rulehost_rules.baseline import BaselineParams
 from rulehost_rules.money import display, span
 from households import fixture
@@ -54,6 +54,13 @@ class Fixtures(unittest.TestCase):
         self.assertEqual([facts.days_old(i) for i in flag.members], [90])
         household, _, as_of = fixture("27-infant-89-days-uninsured.json")
         self.assertIsNone(baseline.basic_medical(Facts(household, as_of)))
+
+    def test_ages_are_full_years_at_the_date(self):
+        for name, child_age in [("22-child-turns-6-not-enrolled.json", 6), ("23-child-one-day-short-of-6.json", 5)]:
+            household, _, as_of = fixture(name)
+            facts = Facts(household, as_of)
+            self.assertEqual(facts.ages, [age_on(m.birth_date, as_of) for m in household.members])
+            self.assertIn(child_age, facts.ages)
 
     def test_derived_figures(self):
         household, _, as_of = fixture("15-nonresident-not-counted.json")

@@ -79,6 +79,22 @@ class Hooks(unittest.TestCase):
         self.assertIn("低于监测收入线 7400 元", evaluation.monitoring_reason)
         self.assertTrue(decision(evaluation, Program.DIBAO).reason.endswith("元；按月发放"))
 
+    def test_parameters_are_read_once_per_list_of_values(self):
+        calls = []
+
+        class Counting(Baseline):
+            def parameters(self, params):
+                calls.append(list(params.values))
+                return super().parameters(params)
+
+        household, _, as_of = fixture("01-at-monitoring-line.json")
+        rules = Counting()
+        for values in [VALUES_2023, list(VALUES_2023), [-0.0, *VALUES_2023[1:]], [0.0, *VALUES_2023[1:]]]:
+            rules.evaluate(household, values, as_of)
+        self.assertEqual(len(calls), 3)
+        self.assertEqual(len(Counting._parameters_seen), 3)
+        self.assertIsNot(Counting._parameters_seen, Baseline._parameters_seen)
+
     def test_a_missing_extra_is_a_bad_parameter(self):
         household, _, as_of = fixture("06-below-dibao-line.json")
         with self.assertRaises(Err) as raised:
