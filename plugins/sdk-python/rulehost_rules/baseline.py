@@ -141,8 +141,11 @@ def severely_disabled(grade: Optional[int]) -> bool:
 
 
 class BaselineParams:
-    """The baseline's parameter values in force at `as_of`. A district's
-    `Rules.parameters` hook may change them (`p.monitoring_income_line += ...`)."""
+    """The baseline's parameter values in force at `as_of`: the monitoring
+    income line (监测收入线) and the dibao line (农村低保标准), yuan per person
+    per year; the two ratios; the months of work below which employment
+    support applies, a whole number. A district's `Rules.parameters` hook may
+    change them (`p.monitoring_income_line += ...`)."""
 
     __slots__ = (
         "monitoring_income_line",
@@ -161,9 +164,7 @@ class BaselineParams:
         employment_min_months: int,
     ):
         self.monitoring_income_line = monitoring_income_line
-        """监测收入线, yuan per person per year."""
         self.dibao_line = dibao_line
-        """农村低保标准, yuan per person per year."""
         self.hardship_expenditure_ratio = hardship_expenditure_ratio
         self.income_drop_ratio = income_drop_ratio
         self.employment_min_months = employment_min_months

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bindings  # noqa: E402
@@ -42,8 +43,6 @@ class Baseline(Rules):
 
 def parameter_sets(path: str):
     """The dated parameter sets of a params.toml, latest first."""
-    import tomllib
-
     with open(path, "rb") as f:
         sets = tomllib.load(f)["set"]
     return sorted(sets, key=lambda s: s["valid_from"], reverse=True)
