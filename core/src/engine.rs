@@ -135,8 +135,12 @@ impl Engine {
 
     /// A store with the memory budget `memory_bytes`; fuel and the deadline
     /// are set before each call.
-    pub(crate) fn store(&self, memory_bytes: usize) -> Store<StoreState> {
-        let mut store = Store::new(&self.wasmtime, StoreState::new(memory_bytes));
+    /// `wasi_output` gives the store a deny-all WASI context whose stdout
+    /// and stderr each keep that many bytes per household.
+    pub(crate) fn store(&self, memory_bytes: usize, wasi_output: Option<usize>) -> Store<StoreState> {
+        let mut state = StoreState::new(memory_bytes);
+        state.wasi = wasi_output.map(|bound| Box::new(crate::wasi::state::WasiState::new(bound)));
+        let mut store = Store::new(&self.wasmtime, state);
         store.limiter(|s| s);
         store
     }
@@ -147,9 +151,11 @@ pub const DEFAULT_INSTANCES: u32 = 1000;
 /// Linear memories (and tables) one plugin instance may define; their
 /// sizes add up against the plugin's one memory budget.
 pub const MEMORIES_PER_INSTANCE: u32 = 4;
-/// Core instances one component may hold.
-const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
-/// Table elements one plugin instance may hold, over all its tables.
+/// Core instances one component may hold: a Python plugin links its
+/// interpreter, libc and adapters as a dozen or so core modules.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 32;
+/// Table elements one plugin instance may hold, over all its tables (a
+/// Python interpreter's function table has tens of thousands).
 const TABLE_ELEMENTS: usize = 100_000;
 
 /// Slots for `instances` plugin instances alive at once. Slots are sized
@@ -168,6 +174,7 @@ fn pooling(limits: &Limits, instances: u32) -> PoolingAllocationConfig {
         .max_tables_per_component(MEMORIES_PER_INSTANCE)
         .max_tables_per_module(MEMORIES_PER_INSTANCE)
         .total_tables(instances.saturating_mul(MEMORIES_PER_INSTANCE))
+        .table_elements(TABLE_ELEMENTS)
         .max_memory_size(ceiling.max(limits.memory_bytes));
     pool
 }
@@ -208,11 +215,13 @@ pub struct StoreState {
     /// Elements of every table of the instance, added up.
     table_elements: usize,
     pub(crate) memory_refused: bool,
+    /// The deny-all WASI context, for the plugins allowed to import WASI.
+    pub(crate) wasi: Option<Box<crate::wasi::state::WasiState>>,
 }
 
 impl StoreState {
     fn new(memory_bytes: usize) -> StoreState {
-        StoreState { memory_bytes, memory_used: 0, table_elements: 0, memory_refused: false }
+        StoreState { memory_bytes, memory_used: 0, table_elements: 0, memory_refused: false, wasi: None }
     }
 }
 

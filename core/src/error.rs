@@ -18,6 +18,18 @@ pub enum Error {
     ForbiddenImport { path: String, import: String },
 
     #[error(
+        "plugin `{path}` imports `{import}`, which is outside the rules world: only a plugin whose \
+         registry entry says `wasi = true` (or one named on the command line) may import the host's deny-all WASI"
+    )]
+    WasiNotAllowed { path: String, import: String },
+
+    #[error(
+        "plugin `{path}` imports `{import}`, which is not on the host's WASI allowlist \
+         (io, clocks, random, cli, filesystem and sockets at 0.2.x; see docs/security.md)"
+    )]
+    WasiImportRefused { path: String, import: String },
+
+    #[error(
         "plugin `{path}` was built against rules contract {plugin}, but this host speaks {host}: \
          rebuild the plugin with an SDK for contract {host} (`rulehost build`)"
     )]

@@ -19,6 +19,7 @@ mod plugin;
 pub mod record;
 mod registry;
 mod summary;
+pub mod wasi;
 
 pub use cache::CompileCache;
 pub use engine::{Engine, Limits, bounds};
@@ -27,7 +28,7 @@ pub use params::{ParamFile, ParamSet, ParamTable};
 pub use pipeline::{LineOutcome, Pipeline, id_hash};
 #[cfg(feature = "unsandboxed-native")]
 pub use pipeline::{Native, NativeRules};
-pub use plugin::{Evaluator, Plugin, PluginRef, sha256_hex};
+pub use plugin::{Evaluator, Imports, Plugin, PluginRef, sha256_hex};
 pub use registry::{Deployment, Registry};
 pub use rulehost_input::{EVALUATION_SCHEMA, HOUSEHOLD_SCHEMA, HouseholdReader, Parsed, SchemaError, compile_schema};
 pub use rulehost_input::{Failure, FailureKind, Status};

@@ -111,6 +111,13 @@ impl<'r> Pipeline<'r> {
         self.evaluators.iter_mut().for_each(|e| *e = None);
     }
 
+    /// What deployment `index`'s plugin wrote to stdout and stderr during
+    /// its last evaluation in this pipeline (a WASI plugin only). Never
+    /// part of a record: `rulehost test` and `eval --debug` show it.
+    pub fn take_output(&mut self, index: usize) -> Option<crate::wasi::Output> {
+        self.evaluators.get_mut(index)?.as_mut()?.take_output()
+    }
+
     /// The counts of everything written so far, leaving an empty summary.
     pub fn take_summary(&mut self) -> Summary {
         std::mem::take(&mut self.summary)

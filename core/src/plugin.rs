@@ -13,6 +13,7 @@ use crate::bindings::{CONTRACT_PACKAGE, Rules, RulesPre};
 use crate::cache::CompileCache;
 use crate::engine::{Engine, Limits, StoreState};
 use crate::error::{Error, Result};
+use crate::wasi::{Output, SandboxIo};
 use rulehost_input::{Failure, FailureKind};
 
 /// Whether a plugin's contract version is compatible with the SDK's
@@ -29,9 +30,23 @@ pub struct PluginRef {
     pub sha256: String,
 }
 
+/// What a plugin may import besides the contract's types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Imports {
+    /// Nothing: the default for every plugin.
+    #[default]
+    Nothing,
+    /// The host's deny-all WASI (`crate::wasi`), for plugins whose runtime
+    /// needs it (Python): a registry entry's `wasi = true`, or a plugin an
+    /// author names on the command line.
+    Wasi,
+}
+
 /// A verified, compiled plugin ready to instantiate.
 pub struct Plugin {
     engine: Engine,
+    /// Whether the component imports (and is linked with) the deny-all WASI.
+    wasi: bool,
     limits: Limits,
     pre: RulesPre<StoreState>,
     info: PluginInfo,
@@ -61,13 +76,18 @@ impl Plugin {
     /// Like [`Plugin::load`], reusing machine code compiled earlier when a
     /// compile cache is given.
     pub fn load_cached(engine: &Engine, path: &Path, cache: Option<&CompileCache>) -> Result<Plugin> {
+        Plugin::load_with(engine, path, cache, Imports::Nothing)
+    }
+
+    /// Like [`Plugin::load_cached`], allowing the imports `imports` names.
+    pub fn load_with(engine: &Engine, path: &Path, cache: Option<&CompileCache>, imports: Imports) -> Result<Plugin> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Plugin::from_bytes_cached(engine, &bytes, &path.display().to_string(), cache, engine.limits())
+        Plugin::from_bytes_cached(engine, &bytes, &path.display().to_string(), cache, engine.limits(), imports)
     }
 
     /// Verifies and compiles a component; `label` names it in errors.
     pub fn from_bytes(engine: &Engine, bytes: &[u8], label: &str) -> Result<Plugin> {
-        Plugin::from_bytes_cached(engine, bytes, label, None, engine.limits())
+        Plugin::from_bytes_cached(engine, bytes, label, None, engine.limits(), Imports::Nothing)
     }
 
     /// `limits` are the plugin's budgets, start-up included.
@@ -77,6 +97,7 @@ impl Plugin {
         label: &str,
         cache: Option<&CompileCache>,
         limits: Limits,
+        allowed: Imports,
     ) -> Result<Plugin> {
         let sha256 = sha256_hex(bytes);
         if wasmparser::Parser::is_core_wasm(bytes) {
@@ -93,17 +114,23 @@ impl Plugin {
             Some(cache) => cache.get_or_compile(engine, &sha256, compile)?,
             None => compile()?,
         };
-        let imports = check_imports(engine, &component, label)?;
+        let imports = check_imports(engine, &component, label, allowed)?;
+        let wasi = imports.iter().any(|i| crate::wasi::is_wasi(i));
         let mut linker = Linker::<StoreState>::new(&engine.wasmtime);
-        // Defines the contract's types-only interface: nothing else exists.
+        // Defines the contract's types-only interface: nothing else exists
+        // but, for a WASI plugin, the deny-all WASI.
         Rules::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |state| state)
             .map_err(|e| Error::Engine(e.to_string()))?;
+        if wasi {
+            crate::wasi::add_to_linker(&mut linker).map_err(|e| Error::Engine(format!("{e:#}")))?;
+        }
         let pre = linker
             .instantiate_pre(&component)
             .and_then(RulesPre::new)
             .map_err(|e| Error::NotRulesWorld { path: label.to_owned(), reason: format!("{e:#}") })?;
         let mut plugin = Plugin {
             engine: engine.clone(),
+            wasi,
             limits,
             pre,
             info: PluginInfo {
@@ -141,7 +168,7 @@ impl Plugin {
     }
 
     fn new_store(&self) -> Store<StoreState> {
-        let mut store = self.engine.store(self.limits.memory_bytes);
+        let mut store = self.engine.store(self.limits.memory_bytes, self.wasi.then_some(self.limits.output_bytes));
         // Fuel and deadline for start-up work; each evaluation resets them.
         store.set_fuel(self.limits.fuel).ok();
         store.set_epoch_deadline(self.limits.deadline_ticks());
@@ -166,9 +193,15 @@ impl Plugin {
         &self.identity
     }
 
-    /// Every import of the component (each one an interface of the contract).
+    /// Every import of the component: interfaces of the contract, and of
+    /// the deny-all WASI for a WASI plugin.
     pub fn imports(&self) -> &[String] {
         &self.imports
+    }
+
+    /// Whether the plugin imports the deny-all WASI.
+    pub fn uses_wasi(&self) -> bool {
+        self.wasi
     }
 
     pub fn size(&self) -> usize {
@@ -177,15 +210,32 @@ impl Plugin {
 
     /// A fresh evaluator; one per worker thread.
     pub fn evaluator(&self) -> Evaluator<'_> {
-        Evaluator { plugin: self, store: self.new_store(), rules: None }
+        let store = self.new_store();
+        Evaluator { plugin: self, io: sandbox_io(&store), store, carried: None, rules: None }
     }
 }
 
-/// Refuses every import but the contract's own types interface; names the
-/// offending import, or the contract version it was built against.
-fn check_imports(engine: &Engine, component: &Component, label: &str) -> Result<Vec<String>> {
+fn sandbox_io(store: &Store<StoreState>) -> Option<SandboxIo> {
+    store.data().wasi.as_ref().map(|w| w.io.clone())
+}
+
+/// Refuses every import but the contract's own types interface and, when
+/// `allowed`, the WASI interfaces on the allowlist; names the offending
+/// import, or the contract version it was built against.
+fn check_imports(engine: &Engine, component: &Component, label: &str, allowed: Imports) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for (name, _) in component.component_type().imports(&engine.wasmtime) {
+        if crate::wasi::is_wasi(name) {
+            let refused = match allowed {
+                Imports::Nothing => Error::WasiNotAllowed { path: label.to_owned(), import: name.to_owned() },
+                Imports::Wasi if crate::wasi::allowed(name) => {
+                    names.push(name.to_owned());
+                    continue;
+                }
+                Imports::Wasi => Error::WasiImportRefused { path: label.to_owned(), import: name.to_owned() },
+            };
+            return Err(refused);
+        }
         let (package_and_iface, version) = name.split_once('@').unwrap_or((name, ""));
         let package = package_and_iface.split('/').next().unwrap_or_default();
         if package != CONTRACT_PACKAGE {
@@ -208,6 +258,10 @@ fn check_imports(engine: &Engine, component: &Component, label: &str) -> Result<
 pub struct Evaluator<'p> {
     plugin: &'p Plugin,
     store: Store<StoreState>,
+    /// The store's WASI handles, for a WASI plugin.
+    io: Option<SandboxIo>,
+    /// Output of a failed evaluation whose store was replaced.
+    carried: Option<Output>,
     rules: Option<Rules>,
 }
 
@@ -233,16 +287,34 @@ impl<'p> Evaluator<'p> {
         // Setting fuel cannot fail on an engine configured to consume fuel.
         self.store.set_fuel(limits.fuel).ok();
         self.store.set_epoch_deadline(limits.deadline_ticks());
+        if let Some(io) = &self.io {
+            io.begin(as_of);
+            self.carried = None;
+        }
         let rules = match &self.rules {
             Some(rules) => rules,
             None => match self.plugin.pre.instantiate(&mut self.store) {
-                Ok(rules) => self.rules.insert(rules),
+                Ok(rules) => {
+                    // A runtime may draw random bytes as it starts and at its
+                    // first call (a Python one does): make that first call
+                    // (`info`, cheap) now, then start the household from the
+                    // seed, so that its output does not depend on being first.
+                    if let Some(io) = self.io.clone() {
+                        if let Err(e) = rules.call_info(&mut self.store) {
+                            let failure = self.fail(&e);
+                            self.renew_store();
+                            return Err(failure);
+                        }
+                        io.begin(as_of);
+                    }
+                    self.rules.insert(rules)
+                }
                 Err(e) => {
                     let failure = self.fail(&e);
                     // A failed start may leave the store half set up (memory
                     // counted, the limiter's flag raised): the next
                     // household gets a new one, and its own error.
-                    self.store = self.plugin.new_store();
+                    self.renew_store();
                     return Err(failure);
                 }
             },
@@ -254,10 +326,24 @@ impl<'p> Evaluator<'p> {
                 let failure = self.fail(&e);
                 // A trapped instance may not be entered again: start over.
                 self.rules = None;
-                self.store = self.plugin.new_store();
+                self.renew_store();
                 Err(failure)
             }
         }
+    }
+
+    /// What a WASI plugin wrote to stdout and stderr during the last
+    /// evaluation (empties it); `None` for a plugin without WASI.
+    pub fn take_output(&mut self) -> Option<Output> {
+        self.carried.take().or_else(|| self.io.as_ref().map(SandboxIo::output))
+    }
+
+    /// A new store after a failure; what the plugin wrote before it failed
+    /// is carried over for [`take_output`](Evaluator::take_output).
+    fn renew_store(&mut self) {
+        self.carried = self.io.as_ref().map(SandboxIo::output);
+        self.store = self.plugin.new_store();
+        self.io = sandbox_io(&self.store);
     }
 
     fn fail(&self, e: &wasmtime::Error) -> Failure {
@@ -272,7 +358,11 @@ impl<'p> Evaluator<'p> {
             FailureKind::OutOfFuel => format!("plugin used up its fuel budget of {} units", limits.fuel),
             FailureKind::Timeout => format!("plugin ran past its time limit of {:?}", limits.timeout),
             FailureKind::MemoryLimit => format!("plugin exceeded its memory limit of {} bytes", limits.memory_bytes),
-            _ => format!("plugin trapped: {}", root_cause(e)),
+            _ => match (e.downcast_ref::<wasmtime_wasi::I32Exit>(), self.io.as_ref().and_then(SandboxIo::exception)) {
+                (Some(exit), _) => format!("plugin called exit({}), which ends its evaluation", exit.0),
+                (None, Some(exception)) => format!("plugin raised {exception}"),
+                (None, None) => format!("plugin trapped: {}", root_cause(e)),
+            },
         };
         Failure::new(kind, message)
     }

@@ -10,7 +10,7 @@ use crate::cache::CompileCache;
 use crate::engine::{Engine, Limits};
 use crate::error::{Error, Result};
 use crate::params::{ParamFile, ParamTable};
-use crate::plugin::{Plugin, sha256_hex};
+use crate::plugin::{Imports, Plugin, sha256_hex};
 use sha2::{Digest, Sha256};
 
 /// A plugin with its parameter values.
@@ -72,6 +72,10 @@ struct PluginEntry {
     /// This plugin's budgets; each one left out is the host's default.
     #[serde(default)]
     limits: LimitsEntry,
+    /// Whether the plugin may import the host's deny-all WASI (a Python
+    /// plugin's runtime needs it); default: it may import nothing.
+    #[serde(default)]
+    wasi: bool,
 }
 
 /// `[plugins.NAME.limits]` as written.
@@ -187,7 +191,9 @@ impl Registry {
             }
             let limits =
                 entry.limits.resolve(engine.limits()).map_err(|e| bad(format!("plugin `{name}`: limits: {e}")))?;
-            let plugin = Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache, limits)?;
+            let imports = if entry.wasi { Imports::Wasi } else { Imports::Nothing };
+            let plugin =
+                Plugin::from_bytes_cached(engine, &bytes, &wasm.display().to_string(), cache, limits, imports)?;
             check_districts(name, &plugin, entry, file.default.as_deref() == Some(name.as_str())).map_err(bad)?;
             let mut layers = Vec::new();
             for path in entry.params.paths() {
