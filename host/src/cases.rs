@@ -130,6 +130,8 @@ pub struct Verdict {
     pub name: String,
     /// Empty when the case passed; else one line per difference.
     pub problems: Vec<String>,
+    /// What a WASI plugin printed while evaluating the case, if anything.
+    pub output: Option<rulehost_core::wasi::Output>,
 }
 
 impl CaseFile {
@@ -193,12 +195,13 @@ impl CaseFile {
             };
             let mut worker = Pipeline::new(&registry, &reader, as_of);
             let mut out = Vec::new();
-            worker.process(1, self.household(case).to_string().as_bytes(), &mut out);
+            let outcome = worker.process(1, self.household(case).to_string().as_bytes(), &mut out);
+            let output = outcome.deployment.and_then(|i| worker.take_output(i)).filter(|o| !o.is_empty());
             let problems = match RecordView::parse(&out) {
                 Ok(record) => compare(&case.expect, &record),
                 Err(e) => vec![format!("the record does not read back: {e}")],
             };
-            verdicts.push(Verdict { name: case.name.clone(), problems });
+            verdicts.push(Verdict { name: case.name.clone(), problems, output });
         }
         Ok(verdicts)
     }

@@ -16,24 +16,14 @@ const HOUSEHOLD: &str = include_str!("../../tests/fixtures/households/63-chengko
 
 /// Creates crate `name` in `dir/name` for district `district`.
 pub fn scaffold(dir: &Path, name: &str, district: &str, sdk: &Path) -> Result<PathBuf> {
-    let bad = |reason: String| Error::Build(reason);
-    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !valid_name {
-        return Err(bad(format!("`{name}` is not a crate name: use lowercase ASCII letters, digits, `-` and `_`")));
-    }
-    if district.len() != 6 || !district.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(format!("`{district}` is not a six-digit district code")));
-    }
+    check_name(name, district)?;
     let root = dir.join(name);
     if root.exists() {
-        return Err(bad(format!("`{}` already exists", root.display())));
+        return Err(Error::Build(format!("`{}` already exists", root.display())));
     }
     let sdk = sdk.canonicalize().map_err(|source| Error::Io { path: sdk.to_owned(), source })?;
     let ident = name.split(['-', '_']).map(capitalise).collect::<String>();
-    let household = HOUSEHOLD
-        .replace("\"500229\"", &format!("\"{district}\""))
-        .replace("fx-63-chengkou-between-lines", &format!("{name}-sample"));
+    let household = sample_household(name, district);
     let files = [
         ("Cargo.toml", cargo_toml(name, &sdk)),
         ("Cargo.lock", LOCK.to_owned()),
@@ -51,6 +41,29 @@ pub fn scaffold(dir: &Path, name: &str, district: &str, sdk: &Path) -> Result<Pa
         std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
     }
     Ok(root)
+}
+
+/// Refuses a plugin name that is not a crate name (and so not a plugin
+/// name either), and a district that is not six digits.
+pub(crate) fn check_name(name: &str, district: &str) -> Result<()> {
+    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid_name {
+        return Err(Error::Build(format!(
+            "`{name}` is not a plugin name: use lowercase ASCII letters, digits, `-` and `_`"
+        )));
+    }
+    if district.len() != 6 || !district.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Build(format!("`{district}` is not a six-digit district code")));
+    }
+    Ok(())
+}
+
+/// The sample household, moved to `district` and named for the plugin.
+pub(crate) fn sample_household(name: &str, district: &str) -> String {
+    HOUSEHOLD
+        .replace("\"500229\"", &format!("\"{district}\""))
+        .replace("fx-63-chengkou-between-lines", &format!("{name}-sample"))
 }
 
 fn capitalise(part: &str) -> String {
@@ -120,7 +133,7 @@ rulehost_sdk::export_plugin!({ident});
     )
 }
 
-const PARAMS: &str = r#"# This district's parameters, layered over the municipal file: list both,
+pub(crate) const PARAMS: &str = r#"# This district's parameters, layered over the municipal file: list both,
 # municipal first, in the registry and in cases.yaml. A value set here
 # overrides the municipal one from its valid_from date on.
 
@@ -129,7 +142,7 @@ valid_from = 2021-01-01
 large_household_residents = 6
 "#;
 
-fn cases_yaml(name: &str) -> String {
+pub(crate) fn cases_yaml(name: &str) -> String {
     format!(
         r#"# Test cases for {name}: rulehost test --plugin dist/{name}.wasm cases.yaml
 # `municipal.toml` is the municipal parameter file; copy it next to this

@@ -18,13 +18,21 @@ pub struct Args {
     /// Print the record on one line instead of indented.
     #[arg(long)]
     compact: bool,
+    /// Also print, to stderr, what the plugin wrote to stdout and stderr
+    /// (WASI plugins, e.g. Python ones; never part of a record).
+    #[arg(long)]
+    debug: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (registry, reader, input) = args.household.load()?;
     let mut worker = Pipeline::new(&registry, &reader, args.household.as_of).pretty(!args.compact);
     let mut out = Vec::new();
-    let status = worker.process(1, &input, &mut out).status;
+    let outcome = worker.process(1, &input, &mut out);
     std::io::stdout().write_all(&out).context("writing the record")?;
-    Ok(super::exit(status == Status::Ok))
+    if args.debug {
+        let output = outcome.deployment.and_then(|i| worker.take_output(i));
+        eprint!("{}", super::plugin_output::report(output.as_ref()));
+    }
+    Ok(super::exit(outcome.status == Status::Ok))
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rulehost::{Engine, Limits, Plugin};
+use rulehost::{Engine, Limits};
 
 /// Show a plugin's name, version, districts, contract version, parameters,
 /// size, sha256 and imports. Refuses (exit 2) a file that would be refused
@@ -20,7 +20,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
-    let plugin = Plugin::load(&engine, &args.plugin)?;
+    let plugin = super::rule_source::load_plugin(&engine, &args.plugin)?;
     let info = plugin.info();
     let id = plugin.identity();
     if args.json {

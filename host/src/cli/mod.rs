@@ -12,6 +12,7 @@ mod history;
 mod import;
 mod inspect;
 mod new;
+mod plugin_output;
 mod report;
 mod rounds;
 mod rule_source;

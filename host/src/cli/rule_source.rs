@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rulehost::sdk::Date;
-use rulehost::{CompileCache, Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry};
+use rulehost::{CompileCache, Deployment, Engine, HouseholdReader, Imports, Limits, ParamFile, Plugin, Registry};
 
 /// The municipal baseline parameters, used when no parameter file is given.
 pub const BASELINE_PARAMS: &str = include_str!("../../../plugins/baseline/params.toml");
@@ -24,9 +24,17 @@ pub fn registry(engine: &Engine, path: &Path) -> anyhow::Result<Registry> {
     Registry::load(engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()))
 }
 
+/// A plugin named on the command line, through the default compile cache.
+/// It may import the deny-all WASI (a Python plugin does): the person who
+/// names a file chose it; a registry says per plugin (`wasi = true`).
+pub fn load_plugin(engine: &Engine, path: &Path) -> anyhow::Result<Plugin> {
+    let cache = CompileCache::default_dir().map(CompileCache::new);
+    Ok(Plugin::load_with(engine, path, cache.as_ref(), Imports::Wasi)?)
+}
+
 /// One plugin serving every district, with `params` layered.
 pub fn plugin(engine: &Engine, path: &Path, params_files: &[PathBuf]) -> anyhow::Result<Registry> {
-    let plugin = Plugin::load(engine, path)?;
+    let plugin = load_plugin(engine, path)?;
     Ok(Registry::single(Deployment::new(plugin, &params(params_files)?)?))
 }
 

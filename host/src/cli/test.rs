@@ -4,14 +4,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rulehost::cases::CaseFile;
-use rulehost::{Engine, Limits, Plugin};
+use rulehost::{Engine, Limits};
 
 /// Run a plugin against a YAML file of test cases.
 ///
 /// Each case is a household (or a patch over a named base household), an
 /// optional `as_of`, and the expected monitoring category, flags and
 /// eligible programmes (with members and amounts where given). Prints each
-/// case as `ok` or `FAIL` with expected versus actual, then `N passed, M
+/// case as `ok` or `FAIL` with expected versus actual (and, for a WASI
+/// plugin such as a Python one, what it printed), then `N passed, M
 /// failed`. Exits 1 when any case fails.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(Limits::default())?;
-    let plugin = Plugin::load(&engine, &args.plugin)?;
+    let plugin = super::rule_source::load_plugin(&engine, &args.plugin)?;
     let file = CaseFile::load(&args.cases)?;
     let params = match file.params()? {
         Some(own) if args.params.is_empty() => own,
@@ -45,6 +46,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             for p in &v.problems {
                 println!("        {p}");
             }
+        }
+        if let Some(output) = &v.output {
+            print!("{}", super::plugin_output::indented(output, "        "));
         }
     }
     println!("{} passed, {failed} failed", verdicts.len() - failed);

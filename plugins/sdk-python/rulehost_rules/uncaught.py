@@ -20,6 +20,8 @@ from componentize_py_types import Err
 
 PREFIX = "rulehost-plugin-exception: "
 """How the line starts."""
+RANDOM_SEED = 20_240_101
+"""The `random` module's seed at the start of every household."""
 MAX_MESSAGE_CHARS = 1000
 """Longer messages are cut to this many characters, ending in `…`."""
 
@@ -57,6 +59,16 @@ def _where(error: BaseException) -> Tuple[str, int]:
     return outside or innermost or ("<unknown>", 0)
 
 
+def _reseed() -> None:
+    """Puts the `random` module, if the plugin uses it, back at a fixed seed
+    before each household: an instance serves many households, and a
+    household's result must not depend on the ones evaluated before it (the
+    host restarts WASI's own random bytes the same way)."""
+    module = sys.modules.get("random")
+    if module is not None:
+        module.seed(RANDOM_SEED)
+
+
 def report(error: BaseException) -> None:
     """Writes `error`'s line to stderr in one write, then flushes; once per
     exception, and never raising itself."""
@@ -85,14 +97,21 @@ def reporting(evaluate: Callable) -> Callable:
 
     @functools.wraps(evaluate)
     def evaluate_reporting(self, household, params, as_of):
+        _reseed()
         try:
             return evaluate(self, household, params, as_of)
-        except BaseException as error:
+        except Exception as error:
             # componentize-py returns exactly `Err` as the WIT error (not a
             # subclass); anything else traps.
             if type(error) is not Err:
                 report(error)
             raise
+        except BaseException as error:
+            # `SystemExit` and the like would make the runtime shut the
+            # interpreter down (costing the rest of the fuel budget): report
+            # it, then fail as any other exception does.
+            report(error)
+            raise RuntimeError(f"{type(error).__name__} raised in evaluate") from None
 
     evaluate_reporting.__rulehost_reporting__ = True
     return evaluate_reporting
