@@ -143,8 +143,15 @@ fn refused(component: &str) -> String {
 
 #[test]
 fn plugins_importing_outside_the_rules_world_are_refused_by_name() {
-    let err = refused("imports-wasi-filesystem.wat");
-    assert!(err.contains("imports `wasi:filesystem/preopens@0.2.0`, which is outside the rules world"), "{err}");
+    // A plugin named on the command line may import the deny-all WASI, but
+    // nothing beyond its allowlist (and never a foreign interface).
+    let err = refused("imports-wasi-http.wat");
+    assert!(
+        err.contains("imports `wasi:http/outgoing-handler@0.2.0`, which is not on the host's WASI allowlist"),
+        "{err}"
+    );
+    let err = refused("imports-foreign-interface.wat");
+    assert!(err.contains("imports `evil:exfiltrate/upload@1.0.0`, which is outside the rules world"), "{err}");
 }
 
 #[test]

@@ -25,6 +25,31 @@ pub fn plugin(package: &str) -> PathBuf {
     built.get(package).cloned().unwrap_or_else(|| panic!("no plugin crate `{package}` in the workspace"))
 }
 
+/// Path of the component built from the Python plugin in `dir` (relative
+/// to the repository root, e.g. `plugins/fengjie`), built once per test
+/// binary with `rulehost build`'s own code (componentize-py at its pinned
+/// version, installed into `target/componentize-py/venv` when missing).
+pub fn python_plugin(dir: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<BTreeMap<String, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    built
+        .entry(dir.to_owned())
+        .or_insert_with(|| {
+            let pyproject = root().join(dir).join("pyproject.toml");
+            rulehost::python_build::build_python(&pyproject, None)
+                .unwrap_or_else(|e| panic!("building the Python plugin {dir}: {e}"))
+                .component
+        })
+        .clone()
+}
+
+/// A compile cache for the tests, under the target directory: a Python
+/// plugin (an interpreter, some 18 MB of wasm) takes seconds to compile.
+pub fn test_cache() -> rulehost::CompileCache {
+    rulehost::CompileCache::new(root().join("target/test-compile-cache"))
+}
+
 /// `(file stem, JSON text)` of every file in `tests/fixtures/<dir>`, sorted.
 pub fn fixtures(dir: &str) -> Vec<(String, String)> {
     let dir = root().join("tests/fixtures").join(dir);
