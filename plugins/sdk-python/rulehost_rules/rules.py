@@ -12,6 +12,7 @@ componentize-py exports the module's `WitWorld` class as the component's
 `info` and `evaluate`.
 """
 
+import sys
 from array import array
 from typing import Dict, List, Sequence
 
@@ -19,7 +20,7 @@ from .baseline import PARAMETERS, BaselineParams, evaluate_facts
 from .facts import Facts
 from .params import Params
 from .types import Date, Evaluation, Household, PluginInfo
-from .uncaught import reporting
+from .uncaught import reporting, uses_random
 
 CONTRACT_VERSION = "1.0.0"
 """The version of `schemas/wit/rules.wit` (package `rulehost:rules`) this SDK
@@ -59,6 +60,7 @@ class Rules:
     refuses at load time a parameter file that lacks any of them."""
 
     _parameter_index: Dict[str, int] = _index_parameters(())
+    _reseeds_random: bool = False
     # `parameters`' result for each list of values seen (as their bytes, so
     # that -0.0 is not 0.0): a batch has as many lists as parameter sets.
     _parameters_seen: Dict[bytes, BaselineParams] = {}
@@ -67,6 +69,7 @@ class Rules:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._parameter_index = _index_parameters(cls.EXTRA_PARAMETERS)
+        cls._reseeds_random = uses_random(sys.modules.get(cls.__module__))
         cls._parameters_seen = {}
         cls.evaluate = reporting(cls.evaluate)
 

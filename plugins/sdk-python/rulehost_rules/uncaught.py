@@ -59,11 +59,26 @@ def _where(error: BaseException) -> Tuple[str, int]:
     return outside or innermost or ("<unknown>", 0)
 
 
+def uses_random(module) -> bool:
+    """Whether plugin module `module` uses the `random` module (`import
+    random`, or names imported from it)."""
+    if module is None:
+        return False
+    return any(
+        getattr(value, "__name__", None) == "random" and isinstance(value, type(sys))
+        or getattr(value, "__module__", None) == "random"
+        or getattr(getattr(value, "__self__", None), "__module__", None) == "random"
+        for value in vars(module).values()
+    )
+
+
 def _reseed() -> None:
-    """Puts the `random` module, if the plugin uses it, back at a fixed seed
-    before each household: an instance serves many households, and a
-    household's result must not depend on the ones evaluated before it (the
-    host restarts WASI's own random bytes the same way)."""
+    """Puts the `random` module back at a fixed seed before each household,
+    for a plugin that uses it (`uses_random`; reseeding costs about a seventh
+    of a household's fuel, so others skip it): an instance serves many
+    households, and a household's result must not depend on the ones
+    evaluated before it (the host restarts WASI's own random bytes the same
+    way)."""
     module = sys.modules.get("random")
     if module is not None:
         module.seed(RANDOM_SEED)
@@ -97,7 +112,8 @@ def reporting(evaluate: Callable) -> Callable:
 
     @functools.wraps(evaluate)
     def evaluate_reporting(self, household, params, as_of):
-        _reseed()
+        if self._reseeds_random:
+            _reseed()
         try:
             return evaluate(self, household, params, as_of)
         except Exception as error:
