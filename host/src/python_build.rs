@@ -21,6 +21,8 @@ use serde::Deserialize;
 use crate::componentize::Built;
 use crate::error::{Result, ToolError as Error};
 
+mod repro;
+
 /// The componentize-py release builds are made with: pinned, so that a
 /// plugin's bytes (and its registry pin) do not change under it.
 pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
@@ -98,19 +100,17 @@ pub fn build_python(pyproject: &Path, out_dir: Option<&Path>) -> Result<Built> {
     let out_dir = out_dir.map_or_else(|| root.join("target").join("plugins"), Path::to_path_buf);
     std::fs::create_dir_all(&out_dir).map_err(io(&out_dir))?;
     let component = out_dir.join(format!("{}.wasm", config.project.name));
+    let component = std::path::absolute(&component).map_err(io(&component))?;
+    // The same bytes for the same sources, on every machine and from every
+    // directory: see `repro`.
+    let shim = repro::shim(&work)?;
+    let scratch = repro::scratch(&work, &dir, &sdk)?;
     let mut cmd = Command::new(&tool_bin);
     cmd.arg("-d")
         .arg(&wit_dir)
-        .args(["-w", WORLD, "componentize", &tool.module, "-p"])
-        .arg(&dir)
-        .arg("-p")
-        .arg(&sdk)
-        .arg("-o")
-        .arg(&component)
-        // The same bytes on every machine: no host state leaks into the image.
-        .env("PYTHONHASHSEED", "0")
-        .env("SOURCE_DATE_EPOCH", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1");
+        .args(["-w", WORLD, "componentize", &tool.module, "-p", repro::PLUGIN_DIR, "-p", repro::SDK_DIR, "-o"])
+        .arg(&component);
+    repro::configure(&mut cmd, scratch.path(), &shim);
     run(&mut cmd, &format!("componentize-py for `{}`", config.project.name))?;
     Ok(Built { package: config.project.name, component })
 }
