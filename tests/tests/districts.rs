@@ -6,12 +6,19 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use rulehost::cases::CaseFile;
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Plugin, Registry};
-use rulehost_tests::{fixture_records, plugin, root, write_registry};
+use rulehost::{Deployment, Engine, HouseholdReader, Imports, Limits, ParamFile, Plugin, Registry};
+use rulehost_tests::{fixture_records, plugin, python_plugin, root, test_cache, write_registry};
 use serde_json::Value;
 
-const DISTRICTS: [(&str, &str); 3] =
-    [("chengkou", "district-chengkou"), ("youyang", "district-youyang"), ("wuxi", "district-wuxi")];
+/// (directory under `plugins/`, workspace package); `PYTHON` for a plugin
+/// written in Python (built with componentize-py).
+const DISTRICTS: [(&str, &str); 4] = [
+    ("chengkou", "district-chengkou"),
+    ("youyang", "district-youyang"),
+    ("wuxi", "district-wuxi"),
+    ("fengjie", PYTHON),
+];
+const PYTHON: &str = "(python)";
 
 fn engine() -> Engine {
     Engine::new(Limits::default()).unwrap_or_else(|e| panic!("{e}"))
@@ -21,13 +28,23 @@ fn load(package: &str) -> Plugin {
     Plugin::load(&engine(), &plugin(package)).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The plugin of `plugins/<dir>`, Rust or Python.
+fn load_any(dir: &str, package: &str) -> Plugin {
+    if package != PYTHON {
+        return load(package);
+    }
+    let path = python_plugin(&format!("plugins/{dir}"));
+    Plugin::load_with(&engine(), &path, Some(&test_cache()), Imports::Wasi).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[test]
 fn every_bundled_plugin_passes_its_cases() {
-    for (dir, package) in [("baseline", "rulehost-baseline")].into_iter().chain(DISTRICTS) {
+    let baselines = [("baseline", "rulehost-baseline"), ("baseline-python", PYTHON)];
+    for (dir, package) in baselines.into_iter().chain(DISTRICTS) {
         let file =
             CaseFile::load(&root().join("plugins").join(dir).join("cases.yaml")).unwrap_or_else(|e| panic!("{e}"));
         let params = file.params().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("{dir}: no params"));
-        let verdicts = file.run(load(package), &params).unwrap_or_else(|e| panic!("{e}"));
+        let verdicts = file.run(load_any(dir, package), &params).unwrap_or_else(|e| panic!("{e}"));
         assert!(verdicts.len() >= 4, "{dir}: too few cases");
         let failed: Vec<_> = verdicts.iter().filter(|v| !v.problems.is_empty()).collect();
         assert!(failed.is_empty(), "{dir}: {failed:#?}");
@@ -131,7 +148,7 @@ fn where_each_district_departs_from_the_baseline() {
         if own.exists() {
             layers.push(ParamFile::load(&own).unwrap_or_else(|e| panic!("{e}")));
         }
-        let district = outcomes(load(package), &ParamFile::layered(layers));
+        let district = outcomes(load_any(dir, package), &ParamFile::layered(layers));
         let mut report = String::new();
         for ((name, before), (_, after)) in baseline.iter().zip(&district) {
             if before == after {
