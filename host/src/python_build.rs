@@ -101,8 +101,8 @@ pub fn build_python(pyproject: &Path, out_dir: Option<&Path>) -> Result<Built> {
     std::fs::create_dir_all(&out_dir).map_err(io(&out_dir))?;
     let component = out_dir.join(format!("{}.wasm", config.project.name));
     let component = std::path::absolute(&component).map_err(io(&component))?;
-    // The same bytes for the same sources, on every machine and from every
-    // directory: see `repro`.
+    // As close to the same bytes for the same sources as the host can get,
+    // on every machine and from every directory: see `repro`.
     let shim = repro::shim(&work)?;
     let scratch = repro::scratch(&work, &dir, &sdk)?;
     let mut cmd = Command::new(&tool_bin);

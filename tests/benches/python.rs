@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rulehost::batch::{self, BatchOptions};
-use rulehost::{Deployment, Engine, HouseholdReader, Imports, Limits, ParamFile, Plugin, Registry};
+use rulehost::{Engine, HouseholdReader, Imports, Limits, ParamFile, Plugin, Registry};
 use rulehost_tests::{districts, plugin, python_plugin, root, sample, test_cache};
 
 /// The plugin call alone over `parsed`, in one instance: (time, fuel per household).

@@ -1,4 +1,4 @@
-//! Byte-reproducible componentize-py runs.
+//! componentize-py runs made as reproducible as the host can make them.
 //!
 //! componentize-py snapshots the heap of a CPython it has just initialised
 //! inside its embedded wasmtime, so anything of the host that reaches the
@@ -16,7 +16,16 @@
 //!   directory, so the only site-packages appended is an empty one (not the
 //!   host's, nor `pipenv`'s);
 //! * with `repro_shim.c` preloaded, which makes randomness, clocks, `stat`
-//!   results and directory order the same on every run and machine.
+//!   results and directory order the same on every run and machine, as far
+//!   as they go through the C library;
+//! * with the copies' access and modification times fixed.
+//!
+//! Not yet enough: two builds of the same sources still differ in some 30
+//! to 50 bytes of the heap snapshot (string padding and freed memory that
+//! CPython leaves uninitialised). What reaches it is host state read with
+//! raw system calls, past the shim (wasmtime-wasi's `stat`: change times and
+//! inode-derived hashes). So a Python plugin is pinned as built, not as
+//! rebuilt (componentize-py issue #247 tracks an upstream fix).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,7 +54,26 @@ pub fn scratch(work: &Path, plugin: &Path, sdk: &Path) -> Result<tempfile::TempD
     copy_tree(&sdk.join("rulehost_rules"), &dir.path().join(SDK_DIR).join("rulehost_rules"))?;
     let site = dir.path().join("venv").join("lib").join("site-packages");
     std::fs::create_dir_all(&site).map_err(io(&site))?;
+    // wasmtime-wasi reads file times with raw system calls, past the shim:
+    // the copies' own times must be fixed.
+    fix_times(dir.path())?;
     Ok(dir)
+}
+
+/// The time every copied file and directory carries: 2000-01-01T00:00:00Z.
+const FIXED_TIME: std::time::Duration = std::time::Duration::from_secs(946_684_800);
+
+/// Sets the access and modification times of `path` and everything under
+/// it to `FIXED_TIME`, children first.
+fn fix_times(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(io(path))? {
+            fix_times(&entry.map_err(io(path))?.path())?;
+        }
+    }
+    let at = std::time::UNIX_EPOCH + FIXED_TIME;
+    let times = std::fs::FileTimes::new().set_accessed(at).set_modified(at);
+    std::fs::File::open(path).and_then(|f| f.set_times(times)).map_err(io(path))
 }
 
 /// Whether a directory entry is left out of a copy: bytecode, dot files and
