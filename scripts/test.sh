@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy, then the whole test suite.
+# Runs every check and test: formatting, clippy, then the whole test suite
+# (Rust, then the Python SDK's own tests).
 # Installs the wasm target when it is missing (the test harness builds the
 # plugins with it), and Debian's chromium for the browser test. Then the
 # Spark job's tests (scripts/spark-test.sh: Java and pyspark installed when
@@ -43,7 +44,13 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The Python plugin tests install componentize-py (pinned) into
+# target/componentize-py/venv when it is missing, from PyPI.
 cargo test --workspace
+
+# The Python SDK in CPython: formatting of money and numbers, dates, the
+# baseline's edge cases (bindings from that componentize-py).
+python3 plugins/sdk-python/tests/run.py
 
 if [ "${CI:-}" = true ] && [ "${RULEHOST_SKIP_SPARK:-}" = 1 ]; then
   echo "error: RULEHOST_SKIP_SPARK=1 is for other machines; in CI the Spark tests must run" >&2
