@@ -33,6 +33,12 @@ pub fn scaffold(dir: &Path, name: &str, district: &str, sdk: &Path) -> Result<Pa
         ("cases.yaml", cases_yaml(name)),
         (".gitignore", "/target\n/dist\n".to_owned()),
     ];
+    write_files(&root, files)?;
+    Ok(root)
+}
+
+/// Writes each `(relative path, text)` under `root`, creating directories.
+pub(crate) fn write_files<const N: usize>(root: &Path, files: [(&str, String); N]) -> Result<()> {
     for (file, text) in files {
         let path = root.join(file);
         if let Some(parent) = path.parent() {
@@ -40,7 +46,7 @@ pub fn scaffold(dir: &Path, name: &str, district: &str, sdk: &Path) -> Result<Pa
         }
         std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
     }
-    Ok(root)
+    Ok(())
 }
 
 /// Refuses a plugin name that is not a crate name (and so not a plugin

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, ToolError as Error};
-use crate::scaffold::{PARAMS, cases_yaml, check_name, sample_household};
+use crate::scaffold::{PARAMS, cases_yaml, check_name, sample_household, write_files};
 
 /// Creates Python plugin `name` in `dir/name` for district `district`;
 /// `sdk` is the directory holding the `rulehost_rules` package.
@@ -25,13 +25,7 @@ pub fn scaffold_python(dir: &Path, name: &str, district: &str, sdk: &Path) -> Re
         ("cases.yaml", cases_yaml(name)),
         (".gitignore", "/target\n/dist\n__pycache__/\n".to_owned()),
     ];
-    for (file, text) in files {
-        let path = root.join(file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_owned(), source })?;
-        }
-        std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
-    }
+    write_files(&root, files)?;
     Ok(root)
 }
 

@@ -6,59 +6,47 @@
 #[expect(dead_code, reason = "the shared harness has helpers these tests do not use")]
 mod harness;
 
-use std::path::Path;
-use std::process::Command;
-
 #[test]
 fn the_authoring_tutorial_runs_as_written() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
-    let doc = std::fs::read_to_string(root.join("docs/authoring.md")).unwrap_or_else(|e| panic!("{e}"));
-    let blocks = harness::shell_blocks(&doc);
-    assert!(blocks.len() >= 8, "found only {} shell blocks", blocks.len());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let bin = Path::new(env!("CARGO_BIN_EXE_rulehost")).parent().unwrap_or(Path::new(".")).to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    for (n, block) in blocks.iter().enumerate() {
-        let expected: i32 = block
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# expect exit "))
-            .and_then(|c| c.trim().parse().ok())
-            .unwrap_or(0);
-        let out = Command::new("bash")
-            .args(["-euo", "pipefail", "-c", block])
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            // Share compiled dependencies between runs of this test.
-            .env("CARGO_TARGET_DIR", root.join("target/authoring"))
-            .env("RULEHOST_CACHE_DIR", dir.path().join("cache"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert_eq!(
-            out.status.code(),
-            Some(expected),
-            "block {n} of docs/authoring.md:\n{block}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
-        if block.contains("rulehost test") && expected == 0 {
-            assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
-            assert!(stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"), "{stdout}");
-        }
-        if expected == 1 {
-            assert!(
-                stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
-                "{stdout}"
-            );
-        }
-        if block.contains("rulehost diff") {
-            assert!(stdout.contains("+flag local.illness_low_income"), "the impact report shows the change: {stdout}");
-            assert!(dir.path().join("impact.json").exists());
-        }
-        if block.contains("rulehost eval --registry") {
-            assert!(
-                stdout.contains("\"name\": \"fengjie-rules\""),
-                "the pinned plugin evaluated the household: {stdout}"
-            );
-        }
-    }
+    let envs = [
+        // Share compiled dependencies between runs of this test.
+        ("CARGO_TARGET_DIR", harness::root().join("target/authoring")),
+        ("RULEHOST_CACHE_DIR", dir.path().join("cache")),
+    ];
+    let blocks = harness::run_tutorial(
+        "docs/authoring.md",
+        dir.path(),
+        env!("CARGO_BIN_EXE_rulehost"),
+        &envs,
+        |n, block, expected, stdout, _| {
+            if block.contains("rulehost test") && expected == 0 {
+                assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
+                assert!(
+                    stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"),
+                    "{stdout}"
+                );
+            }
+            if expected == 1 {
+                assert!(
+                    stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
+                    "{stdout}"
+                );
+            }
+            if block.contains("rulehost diff") {
+                assert!(
+                    stdout.contains("+flag local.illness_low_income"),
+                    "the impact report shows the change: {stdout}"
+                );
+                assert!(dir.path().join("impact.json").exists());
+            }
+            if block.contains("rulehost eval --registry") {
+                assert!(
+                    stdout.contains("\"name\": \"fengjie-rules\""),
+                    "the pinned plugin evaluated the household: {stdout}"
+                );
+            }
+        },
+    );
+    assert!(blocks >= 8, "found only {blocks} shell blocks");
 }

@@ -7,67 +7,57 @@
 #[expect(dead_code, reason = "the shared harness has helpers these tests do not use")]
 mod harness;
 
-use std::path::Path;
-use std::process::Command;
-
 #[test]
 fn the_python_authoring_tutorial_runs_as_written() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = harness::root();
     let doc = std::fs::read_to_string(root.join("docs/authoring-python.md")).unwrap_or_else(|e| panic!("{e}"));
-    let blocks = harness::shell_blocks(&doc);
-    assert!(blocks.len() >= 9, "found only {} shell blocks", blocks.len());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let bin = Path::new(env!("CARGO_BIN_EXE_rulehost")).parent().unwrap_or(Path::new(".")).to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    for (n, block) in blocks.iter().enumerate() {
-        let expected: i32 = block
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# expect exit "))
-            .and_then(|c| c.trim().parse().ok())
-            .unwrap_or(0);
-        let out = Command::new("bash")
-            .args(["-euo", "pipefail", "-c", block])
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            // One componentize-py for every run of this test, not a download each.
-            .env("RULEHOST_PYTHON_VENV", root.join("target/componentize-py/venv"))
-            .env("RULEHOST_CACHE_DIR", root.join("target/test-compile-cache"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert_eq!(
-            out.status.code(),
-            Some(expected),
-            "block {n} of docs/authoring-python.md:\n{block}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
-        if block.contains("rulehost test") && expected == 0 {
-            assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
-            assert!(stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"), "{stdout}");
-        }
-        if block.contains("rulehost test") && expected == 1 {
-            assert!(
-                stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
-                "{stdout}"
-            );
-        }
-        if block.contains("eval --debug") {
-            let source = std::fs::read_to_string(dir.path().join("fengjie-py/plugin.py")).unwrap_or_default();
-            let line = source.lines().position(|l| l.contains("raise ValueError(")).map_or(0, |i| i + 1);
-            let message = format!(
-                "plugin raised ValueError: 2 residents is more than this draft handles (plugin.py, line {line})"
-            );
-            assert!(stdout.contains(&message), "{message} in {stdout}");
-            assert!(stderr.contains("| residents: 2 per capita: "), "the plugin's print is shown: {stderr}");
-            assert!(stderr.contains("Traceback"), "the traceback is shown: {stderr}");
-            assert!(doc.contains(&format!("(plugin.py, line {line})")), "the tutorial quotes the line");
-        }
-        if block.contains("plugin inspect fengjie-py") {
-            assert!(stdout.contains("wasi:io/streams@0.2"), "imports are listed: {stdout}");
-        }
-        if block.contains("rulehost eval --registry") {
-            assert!(stdout.contains("\"name\": \"fengjie-py\""), "the pinned plugin evaluated the household: {stdout}");
-            assert!(stdout.contains("\"status\": \"ok\""), "{stdout}");
-        }
-    }
+    let envs = [
+        // One componentize-py for every run of this test, not a download each.
+        ("RULEHOST_PYTHON_VENV", root.join("target/componentize-py/venv")),
+        ("RULEHOST_CACHE_DIR", root.join("target/test-compile-cache")),
+    ];
+    let blocks = harness::run_tutorial(
+        "docs/authoring-python.md",
+        dir.path(),
+        env!("CARGO_BIN_EXE_rulehost"),
+        &envs,
+        |n, block, expected, stdout, stderr| {
+            if block.contains("rulehost test") && expected == 0 {
+                assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
+                assert!(
+                    stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"),
+                    "{stdout}"
+                );
+            }
+            if block.contains("rulehost test") && expected == 1 {
+                assert!(
+                    stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
+                    "{stdout}"
+                );
+            }
+            if block.contains("eval --debug") {
+                let source = std::fs::read_to_string(dir.path().join("fengjie-py/plugin.py")).unwrap_or_default();
+                let line = source.lines().position(|l| l.contains("raise ValueError(")).map_or(0, |i| i + 1);
+                let message = format!(
+                    "plugin raised ValueError: 2 residents is more than this draft handles (plugin.py, line {line})"
+                );
+                assert!(stdout.contains(&message), "{message} in {stdout}");
+                assert!(stderr.contains("| residents: 2 per capita: "), "the plugin's print is shown: {stderr}");
+                assert!(stderr.contains("Traceback"), "the traceback is shown: {stderr}");
+                assert!(doc.contains(&format!("(plugin.py, line {line})")), "the tutorial quotes the line");
+            }
+            if block.contains("plugin inspect fengjie-py") {
+                assert!(stdout.contains("wasi:io/streams@0.2"), "imports are listed: {stdout}");
+            }
+            if block.contains("rulehost eval --registry") {
+                assert!(
+                    stdout.contains("\"name\": \"fengjie-py\""),
+                    "the pinned plugin evaluated the household: {stdout}"
+                );
+                assert!(stdout.contains("\"status\": \"ok\""), "{stdout}");
+            }
+        },
+    );
+    assert!(blocks >= 9, "found only {blocks} shell blocks");
 }

@@ -158,3 +158,44 @@ pub fn shell_blocks(markdown: &str) -> Vec<String> {
     }
     blocks
 }
+
+/// Runs the `sh` blocks of tutorial `doc` (a path under the repository
+/// root), in order, in `dir` with the directory of `bin` first on the PATH
+/// and `envs` set. Each block must exit 0, or N when its first line is
+/// `# expect exit N`; `check` then sees (block number, block, expected
+/// exit, stdout, stderr) for the tutorial's own assertions.
+pub fn run_tutorial(
+    doc: &str,
+    dir: &Path,
+    bin: &str,
+    envs: &[(&str, PathBuf)],
+    mut check: impl FnMut(usize, &str, i32, &str, &str),
+) -> usize {
+    let markdown = std::fs::read_to_string(root().join(doc)).unwrap_or_else(|e| panic!("{doc}: {e}"));
+    let blocks = shell_blocks(&markdown);
+    let bin_dir = Path::new(bin).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    for (n, block) in blocks.iter().enumerate() {
+        let expected: i32 = block
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect exit "))
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(0);
+        let out = std::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", block])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "block {n} of {doc}:\n{block}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        check(n, block, expected, &stdout, &stderr);
+    }
+    blocks.len()
+}
