@@ -226,15 +226,13 @@ fn check_imports(engine: &Engine, component: &Component, label: &str, allowed: I
     let mut names = Vec::new();
     for (name, _) in component.component_type().imports(&engine.wasmtime) {
         if crate::wasi::is_wasi(name) {
-            let refused = match allowed {
-                Imports::Nothing => Error::WasiNotAllowed { path: label.to_owned(), import: name.to_owned() },
-                Imports::Wasi if crate::wasi::allowed(name) => {
-                    names.push(name.to_owned());
-                    continue;
-                }
-                Imports::Wasi => Error::WasiImportRefused { path: label.to_owned(), import: name.to_owned() },
-            };
-            return Err(refused);
+            let (path, import) = (label.to_owned(), name.to_owned());
+            match allowed {
+                Imports::Wasi if crate::wasi::allowed(name) => names.push(import),
+                Imports::Wasi => return Err(Error::WasiImportRefused { path, import }),
+                Imports::Nothing => return Err(Error::WasiNotAllowed { path, import }),
+            }
+            continue;
         }
         let (package_and_iface, version) = name.split_once('@').unwrap_or((name, ""));
         let package = package_and_iface.split('/').next().unwrap_or_default();
@@ -260,8 +258,9 @@ pub struct Evaluator<'p> {
     store: Store<StoreState>,
     /// The store's WASI handles, for a WASI plugin.
     io: Option<SandboxIo>,
-    /// Output of a failed evaluation whose store was replaced.
-    carried: Option<Output>,
+    /// The handles of a store replaced after a failure, whose output
+    /// [`take_output`](Evaluator::take_output) still gives.
+    carried: Option<SandboxIo>,
     rules: Option<Rules>,
 }
 
@@ -287,28 +286,19 @@ impl<'p> Evaluator<'p> {
         // Setting fuel cannot fail on an engine configured to consume fuel.
         self.store.set_fuel(limits.fuel).ok();
         self.store.set_epoch_deadline(limits.deadline_ticks());
-        if let Some(io) = &self.io {
-            io.begin(as_of);
-            self.carried = None;
-        }
+        self.carried = None;
         let rules = match &self.rules {
             Some(rules) => rules,
-            None => match self.plugin.pre.instantiate(&mut self.store) {
-                Ok(rules) => {
-                    // A runtime may draw random bytes as it starts and at its
-                    // first call (a Python one does): make that first call
-                    // (`info`, cheap) now, then start the household from the
-                    // seed, so that its output does not depend on being first.
-                    if let Some(io) = self.io.clone() {
-                        if let Err(e) = rules.call_info(&mut self.store) {
-                            let failure = self.fail(&e);
-                            self.renew_store();
-                            return Err(failure);
-                        }
-                        io.begin(as_of);
-                    }
-                    self.rules.insert(rules)
+            // A runtime may draw random bytes as it starts and at its first
+            // call (a Python one does): a WASI plugin makes that first call
+            // (`info`, cheap) at once, before the household starts below.
+            None => match self.plugin.pre.instantiate(&mut self.store).and_then(|rules| {
+                if self.io.is_some() {
+                    rules.call_info(&mut self.store)?;
                 }
+                Ok(rules)
+            }) {
+                Ok(rules) => self.rules.insert(rules),
                 Err(e) => {
                     let failure = self.fail(&e);
                     // A failed start may leave the store half set up (memory
@@ -319,6 +309,11 @@ impl<'p> Evaluator<'p> {
                 }
             },
         };
+        // The household starts with empty stdio, the clock at `as_of` and
+        // the random generators at their seed, whatever came before it.
+        if let Some(io) = &self.io {
+            io.begin(as_of);
+        }
         match rules.call_evaluate(&mut self.store, household, params, as_of) {
             Ok(Ok(evaluation)) => Ok(evaluation),
             Ok(Err(declined)) => Err(crate::pipeline::declined(&declined.to_string())),
@@ -335,15 +330,14 @@ impl<'p> Evaluator<'p> {
     /// What a WASI plugin wrote to stdout and stderr during the last
     /// evaluation (empties it); `None` for a plugin without WASI.
     pub fn take_output(&mut self) -> Option<Output> {
-        self.carried.take().or_else(|| self.io.as_ref().map(SandboxIo::output))
+        self.carried.take().or_else(|| self.io.clone()).as_ref().map(SandboxIo::output)
     }
 
-    /// A new store after a failure; what the plugin wrote before it failed
-    /// is carried over for [`take_output`](Evaluator::take_output).
+    /// A new store after a failure; the old store's handles are kept, so
+    /// that what the plugin wrote before it failed can still be read.
     fn renew_store(&mut self) {
-        self.carried = self.io.as_ref().map(SandboxIo::output);
         self.store = self.plugin.new_store();
-        self.io = sandbox_io(&self.store);
+        self.carried = std::mem::replace(&mut self.io, sandbox_io(&self.store));
     }
 
     fn fail(&self, e: &wasmtime::Error) -> Failure {

@@ -40,13 +40,15 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
+/// Runs a build tool; its stdout, or an error quoting what it printed
+/// (stderr, else stdout: some tools report failures there).
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
     let out = cmd.output().map_err(|e| Error::Build(format!("cannot run {what}: {e}")))?;
     if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(Error::Build(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim_end())))
+        return Ok(out.stdout);
     }
+    let stream = if out.stderr.iter().all(u8::is_ascii_whitespace) { &out.stdout } else { &out.stderr };
+    Err(Error::Build(format!("{what} failed:\n{}", String::from_utf8_lossy(stream).trim_end())))
 }
 
 /// Installs the wasm target with rustup when it is missing.

@@ -18,7 +18,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::componentize::Built;
+use crate::componentize::{Built, run};
 use crate::error::{Result, ToolError as Error};
 
 mod repro;
@@ -68,18 +68,14 @@ pub fn is_python(manifest: &Path) -> bool {
 /// project's `target/plugins`, the project being the nearest directory
 /// above the plugin with a `Cargo.lock`, else the plugin's own).
 pub fn build_python(pyproject: &Path, out_dir: Option<&Path>) -> Result<Built> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| Error::Io { path, source }
-    };
-    let text = std::fs::read_to_string(pyproject).map_err(io(pyproject))?;
+    let text = std::fs::read_to_string(pyproject).map_err(repro::io(pyproject))?;
     let config: PyProject =
         toml::from_str(&text).map_err(|e| Error::Build(format!("`{}`: {e}", pyproject.display())))?;
     let tool = config.tool.and_then(|t| t.rulehost).ok_or_else(|| {
         Error::Build(format!("`{}` has no `[tool.rulehost]` table naming the plugin's `module`", pyproject.display()))
     })?;
     let dir = pyproject.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let dir = dir.canonicalize().map_err(io(dir))?;
+    let dir = dir.canonicalize().map_err(repro::io(dir))?;
     let sdk = match &tool.sdk {
         Some(sdk) => dir.join(sdk),
         None => PathBuf::from(DEFAULT_SDK),
@@ -95,12 +91,12 @@ pub fn build_python(pyproject: &Path, out_dir: Option<&Path>) -> Result<Built> {
     let venv = std::env::var_os("RULEHOST_PYTHON_VENV").map_or_else(|| work.join("venv"), PathBuf::from);
     let tool_bin = ensure_componentize_py(&venv)?;
     let wit_dir = work.join("wit");
-    std::fs::create_dir_all(&wit_dir).map_err(io(&wit_dir))?;
-    std::fs::write(wit_dir.join("rules.wit"), WIT).map_err(io(&wit_dir))?;
+    std::fs::create_dir_all(&wit_dir).map_err(repro::io(&wit_dir))?;
+    std::fs::write(wit_dir.join("rules.wit"), WIT).map_err(repro::io(&wit_dir))?;
     let out_dir = out_dir.map_or_else(|| root.join("target").join("plugins"), Path::to_path_buf);
-    std::fs::create_dir_all(&out_dir).map_err(io(&out_dir))?;
+    std::fs::create_dir_all(&out_dir).map_err(repro::io(&out_dir))?;
     let component = out_dir.join(format!("{}.wasm", config.project.name));
-    let component = std::path::absolute(&component).map_err(io(&component))?;
+    let component = std::path::absolute(&component).map_err(repro::io(&component))?;
     // As close to the same bytes for the same sources as the host can get,
     // on every machine and from every directory: see `repro`.
     let shim = repro::shim(&work)?;
@@ -139,17 +135,4 @@ fn ensure_componentize_py(venv: &Path) -> Result<PathBuf> {
         "pip install componentize-py",
     )?;
     Ok(bin)
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.output().map_err(|e| Error::Build(format!("cannot run {what}: {e}")))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        let mut text = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
-        if text.is_empty() {
-            text = String::from_utf8_lossy(&out.stdout).trim_end().to_owned();
-        }
-        Err(Error::Build(format!("{what} failed:\n{text}")))
-    }
 }

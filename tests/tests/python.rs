@@ -96,8 +96,8 @@ fn sockets_are_denied() {
 fn the_clocks_stand_still_at_as_of_and_sleeping_fails_that_household_alone() {
     let records = run(&["clock", "sleep", "clock"]);
     // The fixture's survey date at midnight UTC, in seconds.
-    let survey = records[0].0["as_of"].as_str().unwrap_or_default().to_owned();
-    let days = days_since_epoch(&survey);
+    let survey = records[0].0["as_of"].as_str().unwrap_or_default();
+    let days = rulehost::sdk::Date::parse(survey).map_or(0, rulehost::sdk::Date::days_since_epoch);
     let expected = format!("wall={} monotonic_advance=0 ", days * 86_400);
     assert!(seen(&records[0].0, "clock").starts_with(&expected), "{} vs {expected}", records[0].0);
     let sleep = &records[1].0;
@@ -105,16 +105,6 @@ fn the_clocks_stand_still_at_as_of_and_sleeping_fails_that_household_alone() {
     assert_eq!(sleep["error"]["kind"], "trap");
     assert!(sleep["error"]["message"].as_str().unwrap_or_default().contains("asked to sleep"), "{sleep}");
     assert!(seen(&records[2].0, "clock").starts_with(&expected), "the next household runs normally");
-}
-
-fn days_since_epoch(date: &str) -> i64 {
-    let parts: Vec<i64> = date.split('-').filter_map(|p| p.parse().ok()).collect();
-    let (y, m, d) = (parts[0], parts[1], parts[2]);
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 #[test]

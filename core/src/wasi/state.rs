@@ -113,16 +113,7 @@ impl WasiView for StoreState {
 
 /// Midnight UTC of `date`, in seconds since the Unix epoch (0 before it).
 fn unix_seconds(date: Date) -> u64 {
-    // Days from 1970-01-01 to a civil date (proleptic Gregorian).
-    let (y, m, d) = (i64::from(date.year), i64::from(date.month), i64::from(date.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400).unwrap_or(0)
+    u64::try_from(date.days_since_epoch().saturating_mul(86_400)).unwrap_or(0)
 }
 
 /// A wall clock that shows the time the host sets: `as_of` midnight.

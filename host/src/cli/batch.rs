@@ -117,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cache = match (&args.cache_dir, args.no_cache) {
         (_, true) => None,
         (Some(dir), false) => Some(CompileCache::new(dir)),
-        (None, false) => CompileCache::default_dir().map(CompileCache::new),
+        (None, false) => super::rule_source::default_cache(),
     };
     let registry = Registry::load(&engine, &args.registry, cache.as_ref())
         .with_context(|| format!("loading registry `{}`", args.registry.display()))?;

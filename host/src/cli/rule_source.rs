@@ -18,9 +18,14 @@ pub fn params(files: &[PathBuf]) -> anyhow::Result<ParamFile> {
     Ok(ParamFile::layered(files.iter().map(|p| ParamFile::load(p)).collect::<Result<_, _>>()?))
 }
 
+/// The compile cache at its default place, if there is one.
+pub(super) fn default_cache() -> Option<CompileCache> {
+    CompileCache::default_dir().map(CompileCache::new)
+}
+
 /// A registry file, with the default compile cache.
 pub fn registry(engine: &Engine, path: &Path) -> anyhow::Result<Registry> {
-    let cache = CompileCache::default_dir().map(CompileCache::new);
+    let cache = default_cache();
     Registry::load(engine, path, cache.as_ref()).with_context(|| format!("loading `{}`", path.display()))
 }
 
@@ -28,8 +33,7 @@ pub fn registry(engine: &Engine, path: &Path) -> anyhow::Result<Registry> {
 /// It may import the deny-all WASI (a Python plugin does): the person who
 /// names a file chose it; a registry says per plugin (`wasi = true`).
 pub fn load_plugin(engine: &Engine, path: &Path) -> anyhow::Result<Plugin> {
-    let cache = CompileCache::default_dir().map(CompileCache::new);
-    Ok(Plugin::load_with(engine, path, cache.as_ref(), Imports::Wasi)?)
+    Ok(Plugin::load_with(engine, path, default_cache().as_ref(), Imports::Wasi)?)
 }
 
 /// One plugin serving every district, with `params` layered.

@@ -39,7 +39,8 @@ const SHIM_SOURCE: &str = include_str!("repro_shim.c");
 pub const PLUGIN_DIR: &str = "plugin";
 pub const SDK_DIR: &str = "sdk";
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+/// The error of an I/O failure on `path`.
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.to_owned();
     move |source| Error::Io { path, source }
 }
@@ -123,19 +124,16 @@ pub fn shim(work: &Path) -> Result<PathBuf> {
     let staged_library = work.join(format!("repro_shim.{pid}.so"));
     std::fs::write(&staged_source, SHIM_SOURCE).map_err(io(&staged_source))?;
     let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
-    let out = Command::new(&cc)
+    let mut compile = Command::new(&cc);
+    compile
         .args(["-shared", "-fPIC", "-O2", "-o"])
         .arg(&staged_library)
         .arg(&staged_source)
-        .args(["-ldl", "-lpthread"])
-        .output()
-        .map_err(|e| Error::Build(format!("cannot run the C compiler `{}`: {e}", cc.to_string_lossy())))?;
-    if !out.status.success() {
+        .args(["-ldl", "-lpthread"]);
+    let what = format!("the C compiler `{}` on the reproducibility shim", cc.to_string_lossy());
+    if let Err(e) = crate::componentize::run(&mut compile, &what) {
         let _ = std::fs::remove_file(&staged_source);
-        return Err(Error::Build(format!(
-            "compiling the reproducibility shim failed:\n{}",
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        )));
+        return Err(e);
     }
     std::fs::rename(&staged_library, &library).map_err(io(&library))?;
     std::fs::rename(&staged_source, &source).map_err(io(&source))?;
