@@ -358,6 +358,29 @@ fn headers_by_field_name_in_any_order_and_unknown_columns_noted() {
 }
 
 #[test]
+fn columns_shuffled_with_nested_fields_apart_give_the_same_households() {
+    let dir = tempfile::tempdir().unwrap();
+    let (want, h, m) = sample_csv(dir.path(), 40);
+    // Every fifth column first, then the rest: 工资性收入 (income.wage) and
+    // the other income columns end up apart, as do the housing and water
+    // columns, in both tables.
+    for path in [&h, &m] {
+        let rows = read_rows(path);
+        let width = rows[0].len();
+        let order: Vec<usize> = (0..width).filter(|i| i % 5 == 0).chain((0..width).filter(|i| i % 5 != 0)).collect();
+        let shuffled: Rows = rows.iter().map(|row| order.iter().map(|&i| row[i].clone()).collect()).collect();
+        write_rows(path, &shuffled);
+    }
+    let income = read_rows(&h)[0].iter().position(|c| c == "工资性收入").unwrap();
+    let property = read_rows(&h)[0].iter().position(|c| c == "财产性收入").unwrap();
+    assert!(income.abs_diff(property) > 1, "the nested columns should be apart");
+    let out = dir.path().join("imported.jsonl");
+    let run = import_csv(&h, &m, &out, &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(String::from_utf8(std::fs::read(&out).unwrap()).unwrap(), String::from_utf8(want).unwrap());
+}
+
+#[test]
 fn a_schema_failure_points_at_its_cell() {
     // 务工月数 13 is a whole number, but the schema allows 0 to 12.
     let (code, err, _, dir) = with_edit(|_, m| edit(m, "务工月数", 2, "13"));

@@ -1,6 +1,8 @@
 //! One cell to one JSON value of the household, as officials type it:
 //! dates in four shapes, 是/否, Chinese labels, thousands separators.
 
+use std::io::Write;
+
 use rulehost_sdk::Date;
 use serde_json::Value;
 
@@ -50,36 +52,91 @@ impl Cell {
     }
 }
 
+/// A cell's value for its field, before it becomes JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed<'c> {
+    Null,
+    Text(&'c str),
+    /// Text made from a number cell (`500229`).
+    Owned(String),
+    Date(Date),
+    Bool(bool),
+    Number(f64),
+    Integer(i64),
+    /// An enum's code.
+    Code(&'static str),
+}
+
+impl Typed<'_> {
+    /// Appends the value as JSON, as `serde_json` writes the `Value`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Typed::Null => out.extend_from_slice(b"null"),
+            Typed::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Typed::Date(d) => {
+                out.push(b'"');
+                // Writing to a `Vec` cannot fail.
+                let _ = write!(out, "{d}");
+                out.push(b'"');
+            }
+            // Writing to a `Vec` cannot fail.
+            Typed::Text(s) => serde_json::to_writer(out, s).unwrap_or_default(),
+            Typed::Owned(s) => serde_json::to_writer(out, s).unwrap_or_default(),
+            Typed::Code(s) => serde_json::to_writer(out, s).unwrap_or_default(),
+            Typed::Number(f) => serde_json::to_writer(out, f).unwrap_or_default(),
+            Typed::Integer(i) => serde_json::to_writer(out, i).unwrap_or_default(),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Typed::Null => Value::Null,
+            Typed::Text(s) => Value::String(s.to_owned()),
+            Typed::Owned(s) => Value::String(s),
+            Typed::Date(d) => Value::String(d.to_string()),
+            Typed::Bool(b) => Value::Bool(b),
+            Typed::Number(f) => Value::from(f),
+            Typed::Integer(i) => Value::from(i),
+            Typed::Code(s) => Value::from(s),
+        }
+    }
+}
+
 /// Reads `cell` for `column`. `Ok(Value::Null)` is an empty optional cell.
 /// The message names the header and quotes the cell.
 pub fn read(column: &Column, cell: &Cell) -> Result<Value, String> {
+    typed(column, cell).map(Typed::into_value)
+}
+
+/// [`read`], without building a `Value`.
+pub fn typed<'c>(column: &Column, cell: &'c Cell) -> Result<Typed<'c>, String> {
     let header = column.header;
     let bad = |what: &str| format!("{header} \"{}\" is not {what}", cell.shown());
     if let Cell::Text(s) = cell
         && s.trim().is_empty()
     {
-        return read(column, &Cell::Empty);
+        return typed(column, &Cell::Empty);
     }
     match (column.kind, cell) {
         (_, Cell::Empty) if column.required => Err(format!("{header} is empty")),
-        (_, Cell::Empty) => Ok(Value::Null),
+        (_, Cell::Empty) => Ok(Typed::Null),
         (_, Cell::Error(e)) => Err(format!("{header} holds the spreadsheet error {e}")),
-        (Kind::Text, Cell::Text(s)) => Ok(Value::String(s.trim().to_owned())),
-        (Kind::Text, Cell::Number(f)) => Ok(Value::String(number_text(*f))),
+        (Kind::Text, Cell::Text(s)) => Ok(Typed::Text(s.trim())),
+        (Kind::Text, Cell::Number(f)) => Ok(Typed::Owned(number_text(*f))),
         (Kind::Text, _) => Err(bad("text")),
         (Kind::Date, Cell::Date(serial) | Cell::Number(serial)) => {
-            serial_date(*serial).map(|d| Value::String(d.to_string())).ok_or_else(|| bad("a date"))
+            serial_date(*serial).map(Typed::Date).ok_or_else(|| bad("a date"))
         }
-        (Kind::Date, Cell::Text(s)) => text_date(s).map(|d| Value::String(d.to_string())).ok_or_else(|| bad("a date")),
+        (Kind::Date, Cell::Text(s)) => text_date(s).map(Typed::Date).ok_or_else(|| bad("a date")),
         (Kind::Date, Cell::Bool(_)) => Err(bad("a date")),
-        (Kind::Bool, Cell::Bool(b)) => Ok(Value::Bool(*b)),
-        (Kind::Bool, Cell::Number(f)) if *f == 1.0 || *f == 0.0 => Ok(Value::Bool(*f == 1.0)),
+        (Kind::Bool, Cell::Bool(b)) => Ok(Typed::Bool(*b)),
+        (Kind::Bool, Cell::Number(f)) if *f == 1.0 || *f == 0.0 => Ok(Typed::Bool(*f == 1.0)),
         (Kind::Bool, Cell::Text(s)) => {
             let s = s.trim();
             if TRUE_WORDS.contains(&s) {
-                Ok(Value::Bool(true))
+                Ok(Typed::Bool(true))
             } else if FALSE_WORDS.contains(&s) {
-                Ok(Value::Bool(false))
+                Ok(Typed::Bool(false))
             } else {
                 Err(bad("是/否"))
             }
@@ -87,25 +144,24 @@ pub fn read(column: &Column, cell: &Cell) -> Result<Value, String> {
         (Kind::Bool, _) => Err(bad("是/否")),
         (Kind::Enum(choices), _) => {
             let text = match cell {
-                Cell::Number(f) => number_text(*f),
-                other => other.shown(),
+                Cell::Text(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                Cell::Number(f) => std::borrow::Cow::Owned(number_text(*f)),
+                other => std::borrow::Cow::Owned(other.shown()),
             };
             let text = text.trim();
-            choices
-                .iter()
-                .find(|c| c.code == text || c.labels.contains(&text))
-                .map(|c| Value::String(c.code.to_owned()))
-                .ok_or_else(|| {
+            choices.iter().find(|c| c.code == text || c.labels.contains(&text)).map(|c| Typed::Code(c.code)).ok_or_else(
+                || {
                     let names: Vec<&str> = choices.iter().map(|c| c.label()).collect();
                     format!("{header} \"{}\" is not one of {}", cell.shown(), names.join(", "))
-                })
+                },
+            )
         }
-        (Kind::Number, Cell::Number(f)) if f.is_finite() => Ok(Value::from(*f)),
-        (Kind::Number, Cell::Text(s)) => text_number(s).map(Value::from).ok_or_else(|| bad("a number")),
+        (Kind::Number, Cell::Number(f)) if f.is_finite() => Ok(Typed::Number(*f)),
+        (Kind::Number, Cell::Text(s)) => text_number(s).map(Typed::Number).ok_or_else(|| bad("a number")),
         (Kind::Number, _) => Err(bad("a number")),
-        (Kind::Integer, Cell::Number(f)) => whole(*f).map(Value::from).ok_or_else(|| bad("a whole number")),
+        (Kind::Integer, Cell::Number(f)) => whole(*f).map(Typed::Integer).ok_or_else(|| bad("a whole number")),
         (Kind::Integer, Cell::Text(s)) => {
-            text_number(s).and_then(whole).map(Value::from).ok_or_else(|| bad("a whole number"))
+            text_number(s).and_then(whole).map(Typed::Integer).ok_or_else(|| bad("a whole number"))
         }
         (Kind::Integer, _) => Err(bad("a whole number")),
     }
@@ -124,6 +180,11 @@ fn whole(f: f64) -> Option<i64> {
 
 /// `12,345.67`, ` 1 234 `, `-300`; no letters, no empty text.
 fn text_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let plain = |c: u8| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+');
+    if !text.is_empty() && text.bytes().all(plain) {
+        return text.parse::<f64>().ok().filter(|f| f.is_finite());
+    }
     let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{a0}')).collect();
     if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) {
         return None;
@@ -157,6 +218,13 @@ pub fn date_serial(date: Date) -> f64 {
 /// `None` for any other shape or a day that does not exist.
 pub fn text_date(text: &str) -> Option<Date> {
     let text = text.trim();
+    // The common shape, `2021-06-30`, without splitting.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *text.as_bytes()
+        && [y0, y1, y2, y3, m0, m1, d0, d1].iter().all(u8::is_ascii_digit)
+    {
+        let n = |digits: &[u8]| digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+        return Date::new(n(&[y0, y1, y2, y3]), u8::try_from(n(&[m0, m1])).ok()?, u8::try_from(n(&[d0, d1])).ok()?);
+    }
     let text = text.strip_suffix('日').unwrap_or(text);
     let parts: Vec<&str> = text.split(['-', '/', '.', '年', '月']).collect();
     let [y, m, d] = parts.as_slice() else { return None };
@@ -226,5 +294,51 @@ mod tests {
         assert_eq!(text("disability_grade", true, ""), Ok(Value::Null));
         assert_eq!(text("birth_date", true, " "), Err("出生日期 is empty".into()));
         assert_eq!(read(column("district_code", false), &Cell::Number(500229.0)), Ok(Value::from("500229")));
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+    use crate::spreadsheet::columns::COLUMNS;
+
+    /// `Typed::write_json` writes what `serde_json` writes for the `Value`
+    /// `read` gives, for every column and a spread of cells.
+    #[test]
+    fn typed_json_is_the_values_json() {
+        let cells = [
+            Cell::Empty,
+            Cell::Text(" 户 \"x\"\\ \n".into()),
+            Cell::Text("2021/6/30".into()),
+            Cell::Text("2021-06-30".into()),
+            Cell::Text("12,345.50".into()),
+            Cell::Text("是".into()),
+            Cell::Text("A级".into()),
+            Cell::Text("脱贫户".into()),
+            Cell::Text("-3".into()),
+            Cell::Number(44377.0),
+            Cell::Number(1.0),
+            Cell::Number(0.1),
+            Cell::Number(500_229.0),
+            Cell::Bool(true),
+            Cell::Date(44377.0),
+        ];
+        let mut checked = 0;
+        for column in COLUMNS {
+            for cell in &cells {
+                if let Ok(t) = typed(column, cell) {
+                    let mut out = Vec::new();
+                    t.clone().write_json(&mut out);
+                    let value = read(column, cell).unwrap();
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        serde_json::to_string(&value).unwrap(),
+                        "{column:?} {cell:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 }

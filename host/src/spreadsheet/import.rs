@@ -12,10 +12,8 @@ use std::io::Write;
 use std::path::Path;
 
 use rulehost_input::{HouseholdDoc, HouseholdReader};
-use serde::Deserialize;
-use serde_json::{Map, Value};
 
-use super::cells::{Cell, read};
+use super::cells::{Cell, Typed, typed};
 use super::columns::{Column, Table};
 
 /// One table as read: the rows of cells (row 0 is the sheet's row 1).
@@ -124,10 +122,20 @@ pub fn letter(index: usize) -> String {
 
 /// The columns found in a header row: column index for each known column.
 struct Layout {
+    /// In the sheet's order, for messages.
     columns: Vec<(usize, &'static Column)>,
+    /// Sorted by field, so that the fields of one nested object
+    /// (`income.wage`, `income.property`) are next to each other.
+    by_field: Vec<(usize, &'static Column)>,
 }
 
 impl Layout {
+    fn new(columns: Vec<(usize, &'static Column)>) -> Layout {
+        let mut by_field = columns.clone();
+        by_field.sort_by_key(|(_, c)| c.field);
+        Layout { columns, by_field }
+    }
+
     fn find(&self, field: &str) -> Option<(usize, &'static Column)> {
         self.columns.iter().copied().find(|(_, c)| c.field == field)
     }
@@ -177,22 +185,7 @@ fn layout(sheet: &Sheet, table: Table, ignored: &mut Vec<String>) -> Result<(usi
         let s = if missing.len() == 1 { "" } else { "s" };
         return Err(ImportError::Header { place, message: format!("missing column{s} {}", missing.join(", ")) });
     }
-    Ok((header_row, Layout { columns }))
-}
-
-/// Sets `value` at the dotted `path` of `map`.
-fn set(map: &mut Map<String, Value>, path: &str, value: Value) {
-    match path.split_once('.') {
-        None => {
-            map.insert(path.to_owned(), value);
-        }
-        Some((head, rest)) => {
-            let entry = map.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(inner) = entry {
-                set(inner, rest, value);
-            }
-        }
-    }
+    Ok((header_row, Layout::new(columns)))
 }
 
 struct Row<'a> {
@@ -214,18 +207,96 @@ impl Row<'_> {
         self.cells.get(index).unwrap_or(&Cell::Empty)
     }
 
-    /// The row's fields, or its bad cells.
-    fn fields(&self, layout: &Layout) -> (Map<String, Value>, Vec<Problem>) {
-        let mut map = Map::new();
-        let mut problems = Vec::new();
-        for &(i, column) in &layout.columns {
-            match read(column, self.cell(i)) {
-                Ok(value) => set(&mut map, column.field, value),
-                Err(message) => problems.push(Problem { at: self.at(i, column), message }),
+    /// Reads every cell of the row once: its bad cells, in column order;
+    /// the text of its `id` column; and, when no cell is bad, its fields as
+    /// one JSON object, the fields of a nested object (`income.wage`)
+    /// grouped under it, `skip` (`""`: none) left out.
+    fn read(&self, layout: &Layout, id: usize, skip: &str) -> RowRead {
+        let mut problems: Vec<(usize, Problem)> = Vec::new();
+        let mut id_text = None;
+        let mut json = Vec::with_capacity(512);
+        json.push(b'{');
+        let mut open: Option<&str> = None;
+        let (mut top_empty, mut inner_empty) = (true, true);
+        for &(i, column) in &layout.by_field {
+            let value = match typed(column, self.cell(i)) {
+                Ok(value) => value,
+                Err(message) => {
+                    problems.push((i, Problem { at: self.at(i, column), message }));
+                    continue;
+                }
+            };
+            if i == id {
+                match &value {
+                    Typed::Text(s) => id_text = Some((*s).to_owned()),
+                    Typed::Owned(s) => id_text = Some(s.clone()),
+                    _ => {}
+                }
             }
+            if column.field == skip || !problems.is_empty() {
+                continue;
+            }
+            let (group, key) = match column.field.split_once('.') {
+                Some((group, key)) => (Some(group), key),
+                None => (None, column.field),
+            };
+            if open.is_some() && open != group {
+                json.push(b'}');
+                open = None;
+            }
+            match group {
+                Some(group) => {
+                    if open.is_none() {
+                        if !top_empty {
+                            json.push(b',');
+                        }
+                        top_empty = false;
+                        write_key(&mut json, group);
+                        json.push(b'{');
+                        open = Some(group);
+                        inner_empty = true;
+                    }
+                    if !inner_empty {
+                        json.push(b',');
+                    }
+                    inner_empty = false;
+                }
+                None => {
+                    if !top_empty {
+                        json.push(b',');
+                    }
+                    top_empty = false;
+                }
+            }
+            write_key(&mut json, key);
+            value.write_json(&mut json);
         }
-        (map, problems)
+        if open.is_some() {
+            json.push(b'}');
+        }
+        json.push(b'}');
+        // Kept until the household is written: at its size, not the
+        // buffer's.
+        json = if problems.is_empty() { json.as_slice().to_vec() } else { Vec::new() };
+        problems.sort_by_key(|(i, _)| *i);
+        RowRead { number: self.number, problems: problems.into_iter().map(|(_, p)| p).collect(), id: id_text, json }
     }
+}
+
+/// One row, read.
+struct RowRead {
+    number: usize,
+    problems: Vec<Problem>,
+    id: Option<String>,
+    /// The row's fields as a JSON object; empty when a cell is bad.
+    json: Vec<u8>,
+}
+
+/// `"key":`, for the table's own field names (plain ASCII).
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>> {
@@ -241,12 +312,12 @@ fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>
 /// A household row waiting for its members. Cells are read again when
 /// the household is written, so that only the sheets stay in memory.
 struct Pending {
-    row: String,
     /// The row number in the sheet (1 is the header row's sheet row 1).
     number: usize,
     id: String,
-    id_at: String,
-    /// Row numbers of its members.
+    /// Its fields as a JSON object, without its members.
+    json: Vec<u8>,
+    /// Its members: indices into the members read.
     members: Vec<usize>,
     reasons: Vec<Reason>,
 }
@@ -279,13 +350,18 @@ pub fn import(
         };
     }
 
+    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // The cells of every row are read in parallel; the problems are then
+    // reported in row order.
+    let read_rows = |sheet, header, layout: &Layout, id: usize, skip: &str| {
+        let rows: Vec<Row<'_>> = rows(sheet, header).collect();
+        in_parallel(&rows, jobs, &|row: &Row<'_>| row.read(layout, id, skip))
+    };
     let (h_id_index, h_id_column) = h_layout.find("household_id").ok_or_else(|| missing_id(households))?;
     let mut pending: Vec<Pending> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    for row in rows(households, h_header) {
+    for RowRead { number, problems, id, json } in read_rows(households, h_header, &h_layout, h_id_index, "") {
         report.households += 1;
-        let (fields, problems) = row.fields(&h_layout);
-        let id_at = row.at(h_id_index, h_id_column);
         let mut reasons = Vec::new();
         if !problems.is_empty() {
             reasons.push(Reason::BadCell);
@@ -293,7 +369,6 @@ pub fn import(
         for p in problems {
             flag!(p);
         }
-        let id = fields.get("household_id").and_then(Value::as_str).map(str::to_owned);
         let index = pending.len();
         if let Some(id) = &id {
             if let Some(&first) = by_id.get(id) {
@@ -303,25 +378,19 @@ pub fn import(
                 }
                 reasons.push(Reason::DuplicateId);
                 let message = format!("户编号 \"{id}\" appears twice (also at row {})", first_row.number);
-                flag!(Problem { at: id_at.clone(), message });
+                flag!(Problem { at: row(households, number).at(h_id_index, h_id_column), message });
             } else {
                 by_id.insert(id.clone(), index);
             }
         }
-        pending.push(Pending {
-            row: row.whole_row(),
-            number: row.number,
-            id: id.unwrap_or_default(),
-            id_at,
-            members: Vec::new(),
-            reasons,
-        });
+        pending.push(Pending { number, id: id.unwrap_or_default(), json, members: Vec::new(), reasons });
     }
 
     let (m_id_index, m_id_column) = m_layout.find("household_id").ok_or_else(|| missing_id(members))?;
-    for row in rows(members, m_header) {
-        let (fields, problems) = row.fields(&m_layout);
-        let id = fields.get("household_id").and_then(Value::as_str).map(str::to_owned);
+    let mut member_rows = read_rows(members, m_header, &m_layout, m_id_index, "household_id");
+    for (k, member) in member_rows.iter_mut().enumerate() {
+        let (number, id) = (member.number, member.id.take());
+        let problems = std::mem::take(&mut member.problems);
         let target = id.as_ref().and_then(|id| by_id.get(id)).copied();
         match (target, &id) {
             (Some(index), _) => {
@@ -329,7 +398,7 @@ pub fn import(
                 if !problems.is_empty() && !household.reasons.contains(&Reason::BadCell) {
                     household.reasons.push(Reason::BadCell);
                 }
-                household.members.push(row.number);
+                household.members.push(k);
                 for p in problems {
                     flag!(p);
                 }
@@ -340,7 +409,7 @@ pub fn import(
                     flag!(p);
                 }
                 let message = format!("户编号 \"{id}\": no such household in {}", households.place());
-                flag!(Problem { at: row.at(m_id_index, m_id_column), message });
+                flag!(Problem { at: row(members, number).at(m_id_index, m_id_column), message });
             }
             // The id cell itself is bad: already reported with the row's problems.
             (None, None) => {
@@ -353,9 +422,9 @@ pub fn import(
     }
 
     let mut counts: HashMap<Reason, usize> = HashMap::new();
-    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let check_one =
-        |h: &Pending| h.reasons.is_empty().then(|| check(h, &h_layout, &m_layout, households, members, reader));
+    let check_one = |h: &Pending| {
+        h.reasons.is_empty().then(|| check(h, &member_rows, &h_layout, &m_layout, households, members, reader))
+    };
     for block in pending.chunks_mut(CHECK_BLOCK) {
         let no_members: Vec<bool> = block.iter().map(|h| h.members.is_empty()).collect();
         for household in block.iter_mut().filter(|h| h.members.is_empty()) {
@@ -368,7 +437,7 @@ pub fn import(
         for ((household, check), no_members) in block.iter_mut().zip(checks).zip(no_members) {
             if no_members {
                 let message = format!("household \"{}\" has no members in {}", household.id, members.place());
-                flag!(Problem { at: household.id_at.clone(), message });
+                flag!(Problem { at: row(households, household.number).at(h_id_index, h_id_column), message });
             }
             match check {
                 Some(Ok((line, member_count))) => {
@@ -435,46 +504,55 @@ pub enum ImportOutcomeError {
 /// batch's reader: a failure points at the cell it came from when it can.
 fn check(
     household: &Pending,
+    member_rows: &[RowRead],
     h_layout: &Layout,
     m_layout: &Layout,
     households: &Sheet,
     members: &Sheet,
     reader: &HouseholdReader,
 ) -> Result<(String, usize), Problem> {
-    let (mut fields, _) = row(households, household.number).fields(h_layout);
-    fields.entry("schema_version").or_insert_with(|| Value::from("1"));
-    let list: Vec<Value> = household
-        .members
-        .iter()
-        .map(|&number| {
-            let (mut member, _) = row(members, number).fields(m_layout);
-            member.remove("household_id");
-            Value::Object(member)
-        })
-        .collect();
-    fields.insert("members".to_owned(), Value::Array(list));
-    let value = Value::Object(fields);
-    let doc = HouseholdDoc::deserialize(&value)
-        .map_err(|e| Problem { at: household.row.clone(), message: format!("not a valid household: {e}") })?;
+    let whole_row = || row(households, household.number).whole_row();
+    let mut text = Vec::with_capacity(household.json.len() + 512 * household.members.len() + 64);
+    text.extend_from_slice(&household.json);
+    text.pop();
+    let comma = |text: &Vec<u8>| if text.len() > 1 { &b","[..] } else { &b""[..] };
+    if h_layout.find("schema_version").is_none() {
+        text.extend_from_slice(comma(&text));
+        text.extend_from_slice(b"\"schema_version\":\"1\"");
+    }
+    text.extend_from_slice(comma(&text));
+    text.extend_from_slice(b"\"members\":[");
+    for (k, &index) in household.members.iter().enumerate() {
+        if k > 0 {
+            text.push(b',');
+        }
+        text.extend_from_slice(&member_rows[index].json);
+    }
+    text.extend_from_slice(b"]}");
+    let doc: HouseholdDoc = serde_json::from_slice(&text)
+        .map_err(|e| Problem { at: whole_row(), message: format!("not a valid household: {e}") })?;
     let line = serde_json::to_string(&doc)
-        .map_err(|e| Problem { at: household.row.clone(), message: format!("cannot be written: {e}") })?;
+        .map_err(|e| Problem { at: whole_row(), message: format!("cannot be written: {e}") })?;
     match reader.read(&line) {
         Ok(parsed) => Ok((line, parsed.member_ids.len())),
         Err(failure) => {
+            let member_row = |index: usize| household.members.get(index).map(|&k| member_rows[k].number);
             let at = failure
                 .pointer
                 .as_deref()
-                .and_then(|p| cell_of(p, household, h_layout, m_layout, households, members))
-                .unwrap_or_else(|| household.row.clone());
+                .and_then(|p| cell_of(p, household.number, &member_row, h_layout, m_layout, households, members))
+                .unwrap_or_else(whole_row);
             Err(Problem { at, message: failure.message })
         }
     }
 }
 
-/// The cell a JSON pointer into the household came from.
+/// The cell a JSON pointer into the household (at row `number`, its
+/// member `i` at row `member_row(i)`) came from.
 fn cell_of(
     pointer: &str,
-    household: &Pending,
+    number: usize,
+    member_row: &dyn Fn(usize) -> Option<usize>,
     h_layout: &Layout,
     m_layout: &Layout,
     households: &Sheet,
@@ -482,14 +560,13 @@ fn cell_of(
 ) -> Option<String> {
     let path: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
     if let ["members", index, rest @ ..] = path.as_slice() {
-        let row = household.members.get(index.parse::<usize>().ok()?)?;
+        let row = member_row(index.parse::<usize>().ok()?)?;
         let place = format!("{}:{row}", members.place());
         let Some((i, column)) = m_layout.find(&rest.join(".")) else { return Some(place) };
         return Some(format!("{place}:{} ({})", letter(i), column.header));
     }
     let (i, column) = h_layout.find(&path.join("."))?;
-    let row = household.number;
-    Some(format!("{}:{row}:{} ({})", households.place(), letter(i), column.header))
+    Some(format!("{}:{number}:{} ({})", households.place(), letter(i), column.header))
 }
 
 // ------------------------------------------------------------------ reading
@@ -507,13 +584,48 @@ pub fn read_csv(path: &Path) -> Result<(Sheet, bool), ImportError> {
             None => return Err(ImportError::Encoding { file }),
         },
     };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ImportError::Read { file: file.clone(), reason: e.to_string() })?;
-        rows.push(record.iter().map(Cell::from_text).collect());
+    let parse = |part: &str| -> Result<Vec<Vec<Cell>>, ImportError> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(part.as_bytes());
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| ImportError::Read { file: file.clone(), reason: e.to_string() })?;
+            rows.push(record.iter().map(Cell::from_text).collect());
+        }
+        Ok(rows)
+    };
+    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let parts = csv_parts(&text, jobs);
+    let rows = std::thread::scope(|scope| {
+        let parsed: Vec<_> = parts.iter().map(|part| scope.spawn(|| parse(part))).collect();
+        parsed
+            .into_iter()
+            .map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok((Sheet { file, sheet: None, rows: rows.into_iter().flatten().collect() }, gbk))
+}
+
+/// Cuts CSV text into about `jobs` parts at line ends, to be parsed side
+/// by side. Only text without quotes is cut: in quoted text a line end may
+/// be inside a cell.
+fn csv_parts(text: &str, jobs: usize) -> Vec<&str> {
+    const LEAST: usize = 1 << 20;
+    if jobs <= 1 || text.len() < 2 * LEAST || text.contains('"') {
+        return vec![text];
     }
-    Ok((Sheet { file, sheet: None, rows }, gbk))
+    let mut parts = Vec::with_capacity(jobs);
+    let mut start = 0;
+    for k in 1..jobs {
+        let aim = (text.len() * k / jobs).max(start);
+        // Bytes, not `str` slicing: `aim` may fall inside a character.
+        let Some(end) = text.as_bytes()[aim..].iter().position(|b| *b == b'\n').map(|i| aim + i + 1) else {
+            break;
+        };
+        parts.push(&text[start..end]);
+        start = end;
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 /// Reads both tables from a workbook, finding each sheet by its name.
@@ -553,4 +665,37 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
     let households = sheet(Table::Households, "households")?;
     let members = sheet(Table::Members, "members")?;
     Ok((households, members))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_is_cut_at_line_ends_only_when_it_has_no_quotes() {
+        let line = "户编号,工资性收入,乡镇\r\n";
+        let text = line.repeat(300_000);
+        let parts = csv_parts(&text, 3);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.concat(), text);
+        assert!(parts.iter().all(|p| p.ends_with('\n') || p.is_empty()), "cut inside a line");
+        assert!(parts.iter().all(|p| p.starts_with("户编号")));
+        let quoted = format!("{text}\"a\nb\",1\n");
+        assert_eq!(csv_parts(&quoted, 3), vec![quoted.as_str()]);
+        assert_eq!(csv_parts("a,b\n", 3), vec!["a,b\n"]);
+    }
+
+    #[test]
+    fn a_cut_file_reads_as_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        let text: String = (0..200_000).map(|i| format!("{i},是,2021/6/{}\n", i % 28 + 1)).collect();
+        std::fs::write(&path, &text).unwrap();
+        let (sheet, gbk) = read_csv(&path).unwrap();
+        assert!(!gbk);
+        assert_eq!(sheet.rows.len(), 200_000);
+        for (i, row) in sheet.rows.iter().enumerate() {
+            assert_eq!(row[0], Cell::Text(i.to_string()));
+        }
+    }
 }
