@@ -160,7 +160,10 @@ def make_bundle(rulehost: str, registry: str, out: str) -> str:
                 files.append(rel)
     if not os.access(rulehost, os.X_OK):
         raise JobError(f"`{rulehost}` is not an executable rulehost binary")
-    with tarfile.open(out, "w:gz") as tar:
+    # Gzip's fastest level: at the default level, compressing a 250 MB binary
+    # took 39 s of the job's time (3 s at level 1, for a 14% larger archive).
+    # Not a plain tar: Spark unpacks those without the executable bit.
+    with tarfile.open(out, "w:gz", compresslevel=1) as tar:
         tar.add(rulehost, arcname="rulehost")
         tar.add(reg, arcname="rulehost.toml")
         for rel in files:
