@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use compact_str::CompactString;
 use rulehost_sdk::Date;
 use serde_json::Value;
 
@@ -12,7 +13,9 @@ use super::columns::{Column, FALSE_WORDS, Kind, TRUE_WORDS};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    /// Inline up to 24 bytes: a sheet of a million rows holds millions of
+    /// short cells (是, 0, 2024-06-02), each without an allocation.
+    Text(CompactString),
     Number(f64),
     Bool(bool),
     /// An Excel date cell, as its serial number.
@@ -23,7 +26,7 @@ pub enum Cell {
 
 impl Cell {
     pub fn from_text(text: &str) -> Cell {
-        if text.trim().is_empty() { Cell::Empty } else { Cell::Text(text.to_owned()) }
+        if text.trim().is_empty() { Cell::Empty } else { Cell::Text(CompactString::from(text)) }
     }
 
     pub fn from_calamine(data: &calamine::Data) -> Cell {
@@ -44,7 +47,7 @@ impl Cell {
     pub fn shown(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => s.to_string(),
             Cell::Number(f) | Cell::Date(f) => f.to_string(),
             Cell::Bool(b) => b.to_string(),
             Cell::Error(e) => e.clone(),

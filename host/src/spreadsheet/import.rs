@@ -305,7 +305,9 @@ fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>
         .iter()
         .enumerate()
         .skip(header_row + 1)
-        .filter(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty && *c != Cell::Text(String::new())))
+        .filter(|(_, cells)| {
+            cells.iter().any(|c| !matches!(c, Cell::Empty) && !matches!(c, Cell::Text(s) if s.is_empty()))
+        })
         .map(move |(i, cells)| Row { sheet, number: i + 1, cells })
 }
 
@@ -695,7 +697,7 @@ mod tests {
         assert!(!gbk);
         assert_eq!(sheet.rows.len(), 200_000);
         for (i, row) in sheet.rows.iter().enumerate() {
-            assert_eq!(row[0], Cell::Text(i.to_string()));
+            assert_eq!(row[0], Cell::Text(i.to_string().into()));
         }
     }
 }
