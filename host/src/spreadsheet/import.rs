@@ -120,20 +120,84 @@ pub fn letter(index: usize) -> String {
     out.iter().rev().collect()
 }
 
-/// The columns found in a header row: column index for each known column.
+/// The columns found in a header row: column index for each known column,
+/// and how each row's fields are written as JSON, worked out once here
+/// rather than per cell.
 struct Layout {
     /// In the sheet's order, for messages.
     columns: Vec<(usize, &'static Column)>,
     /// Sorted by field, so that the fields of one nested object
-    /// (`income.wage`, `income.property`) are next to each other.
-    by_field: Vec<(usize, &'static Column)>,
+    /// (`income.wage`, `income.property`) come together; each with the
+    /// JSON written before its value (`{"district_code":`, `,"income":{"wage":`),
+    /// or `None` for a field read but not written (a member's
+    /// `household_id`).
+    fields: Vec<(usize, &'static Column, Option<Vec<u8>>)>,
+    /// The JSON after the last value: closing braces, and a household's
+    /// default `schema_version` when the sheet has no such column.
+    close: Vec<u8>,
 }
 
 impl Layout {
-    fn new(columns: Vec<(usize, &'static Column)>) -> Layout {
+    fn new(table: Table, columns: Vec<(usize, &'static Column)>) -> Layout {
+        let skip = match table {
+            Table::Households => None,
+            Table::Members => Some("household_id"),
+        };
         let mut by_field = columns.clone();
         by_field.sort_by_key(|(_, c)| c.field);
-        Layout { columns, by_field }
+        let mut open: Option<&str> = None;
+        let (mut top_empty, mut inner_empty) = (true, true);
+        let mut fields = Vec::with_capacity(by_field.len());
+        for (i, column) in by_field {
+            if skip == Some(column.field) {
+                fields.push((i, column, None));
+                continue;
+            }
+            let mut before = Vec::new();
+            if top_empty {
+                before.push(b'{');
+            }
+            let (group, key) = match column.field.split_once('.') {
+                Some((group, key)) => (Some(group), key),
+                None => (None, column.field),
+            };
+            if open.is_some() && open != group {
+                before.push(b'}');
+                open = None;
+            }
+            if open.is_none() {
+                if !top_empty {
+                    before.push(b',');
+                }
+                top_empty = false;
+                if let Some(group) = group {
+                    write_key(&mut before, group);
+                    before.push(b'{');
+                    open = Some(group);
+                    inner_empty = true;
+                }
+            }
+            if open.is_some() {
+                if !inner_empty {
+                    before.push(b',');
+                }
+                inner_empty = false;
+            }
+            write_key(&mut before, key);
+            fields.push((i, column, Some(before)));
+        }
+        let mut close = Vec::new();
+        if top_empty {
+            close.push(b'{');
+        }
+        if open.is_some() {
+            close.push(b'}');
+        }
+        if table == Table::Households && !columns.iter().any(|(_, c)| c.field == "schema_version") {
+            close.extend_from_slice(if top_empty { b"\"schema_version\":\"1\"" } else { b",\"schema_version\":\"1\"" });
+        }
+        close.push(b'}');
+        Layout { columns, fields, close }
     }
 
     fn find(&self, field: &str) -> Option<(usize, &'static Column)> {
@@ -185,7 +249,7 @@ fn layout(sheet: &Sheet, table: Table, ignored: &mut Vec<String>) -> Result<(usi
         let s = if missing.len() == 1 { "" } else { "s" };
         return Err(ImportError::Header { place, message: format!("missing column{s} {}", missing.join(", ")) });
     }
-    Ok((header_row, Layout::new(columns)))
+    Ok((header_row, Layout::new(table, columns)))
 }
 
 struct Row<'a> {
@@ -209,72 +273,34 @@ impl Row<'_> {
 
     /// Reads every cell of the row once: its bad cells, in column order;
     /// the text of its `id` column; and, when no cell is bad, its fields as
-    /// one JSON object, the fields of a nested object (`income.wage`)
-    /// grouped under it, `skip` (`""`: none) left out.
-    fn read(&self, layout: &Layout, id: usize, skip: &str) -> RowRead {
+    /// one JSON object (as its layout writes them).
+    fn read(&self, layout: &Layout, id: usize) -> RowRead {
         let mut problems: Vec<(usize, Problem)> = Vec::new();
         let mut id_text = None;
         let mut json = Vec::with_capacity(512);
-        json.push(b'{');
-        let mut open: Option<&str> = None;
-        let (mut top_empty, mut inner_empty) = (true, true);
-        for &(i, column) in &layout.by_field {
-            let value = match typed(column, self.cell(i)) {
+        for (i, column, before) in &layout.fields {
+            let value = match typed(column, self.cell(*i)) {
                 Ok(value) => value,
                 Err(message) => {
-                    problems.push((i, Problem { at: self.at(i, column), message }));
+                    problems.push((*i, Problem { at: self.at(*i, column), message }));
                     continue;
                 }
             };
-            if i == id {
+            if *i == id {
                 match &value {
                     Typed::Text(s) => id_text = Some((*s).to_owned()),
                     Typed::Owned(s) => id_text = Some(s.clone()),
                     _ => {}
                 }
             }
-            if column.field == skip || !problems.is_empty() {
-                continue;
+            if let Some(before) = before
+                && problems.is_empty()
+            {
+                json.extend_from_slice(before);
+                value.write_json(&mut json);
             }
-            let (group, key) = match column.field.split_once('.') {
-                Some((group, key)) => (Some(group), key),
-                None => (None, column.field),
-            };
-            if open.is_some() && open != group {
-                json.push(b'}');
-                open = None;
-            }
-            match group {
-                Some(group) => {
-                    if open.is_none() {
-                        if !top_empty {
-                            json.push(b',');
-                        }
-                        top_empty = false;
-                        write_key(&mut json, group);
-                        json.push(b'{');
-                        open = Some(group);
-                        inner_empty = true;
-                    }
-                    if !inner_empty {
-                        json.push(b',');
-                    }
-                    inner_empty = false;
-                }
-                None => {
-                    if !top_empty {
-                        json.push(b',');
-                    }
-                    top_empty = false;
-                }
-            }
-            write_key(&mut json, key);
-            value.write_json(&mut json);
         }
-        if open.is_some() {
-            json.push(b'}');
-        }
-        json.push(b'}');
+        json.extend_from_slice(&layout.close);
         // Kept until the household is written: at its size, not the
         // buffer's.
         json = if problems.is_empty() { json.as_slice().to_vec() } else { Vec::new() };
@@ -311,8 +337,7 @@ fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>
         .map(move |(i, cells)| Row { sheet, number: i + 1, cells })
 }
 
-/// A household row waiting for its members. Cells are read again when
-/// the household is written, so that only the sheets stay in memory.
+/// A household row waiting for its members.
 struct Pending {
     /// The row number in the sheet (1 is the header row's sheet row 1).
     number: usize,
@@ -355,14 +380,14 @@ pub fn import(
     let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // The cells of every row are read in parallel; the problems are then
     // reported in row order.
-    let read_rows = |sheet, header, layout: &Layout, id: usize, skip: &str| {
+    let read_rows = |sheet, header, layout: &Layout, id: usize| {
         let rows: Vec<Row<'_>> = rows(sheet, header).collect();
-        in_parallel(&rows, jobs, &|row: &Row<'_>| row.read(layout, id, skip))
+        in_parallel(&rows, jobs, &|row: &Row<'_>| row.read(layout, id))
     };
     let (h_id_index, h_id_column) = h_layout.find("household_id").ok_or_else(|| missing_id(households))?;
     let mut pending: Vec<Pending> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    for RowRead { number, problems, id, json } in read_rows(households, h_header, &h_layout, h_id_index, "") {
+    for RowRead { number, problems, id, json } in read_rows(households, h_header, &h_layout, h_id_index) {
         report.households += 1;
         let mut reasons = Vec::new();
         if !problems.is_empty() {
@@ -389,7 +414,7 @@ pub fn import(
     }
 
     let (m_id_index, m_id_column) = m_layout.find("household_id").ok_or_else(|| missing_id(members))?;
-    let mut member_rows = read_rows(members, m_header, &m_layout, m_id_index, "household_id");
+    let mut member_rows = read_rows(members, m_header, &m_layout, m_id_index);
     for (k, member) in member_rows.iter_mut().enumerate() {
         let (number, id) = (member.number, member.id.take());
         let problems = std::mem::take(&mut member.problems);
@@ -514,16 +539,11 @@ fn check(
     reader: &HouseholdReader,
 ) -> Result<(String, usize), Problem> {
     let whole_row = || row(households, household.number).whole_row();
+    // The household's object, its last brace opened again for its members.
     let mut text = Vec::with_capacity(household.json.len() + 512 * household.members.len() + 64);
     text.extend_from_slice(&household.json);
     text.pop();
-    let comma = |text: &Vec<u8>| if text.len() > 1 { &b","[..] } else { &b""[..] };
-    if h_layout.find("schema_version").is_none() {
-        text.extend_from_slice(comma(&text));
-        text.extend_from_slice(b"\"schema_version\":\"1\"");
-    }
-    text.extend_from_slice(comma(&text));
-    text.extend_from_slice(b"\"members\":[");
+    text.extend_from_slice(b",\"members\":[");
     for (k, &index) in household.members.iter().enumerate() {
         if k > 0 {
             text.push(b',');
@@ -672,6 +692,36 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layout_writes_grouped_fields_and_the_default_schema_version() {
+        let column = |table: Table, field: &str| table.columns().find(|c| c.field == field).unwrap();
+        let h = Table::Households;
+        let layout = Layout::new(
+            h,
+            vec![(0, column(h, "income.wage")), (1, column(h, "household_id")), (2, column(h, "income.property"))],
+        );
+        let sheet = Sheet { file: "h.csv".into(), sheet: None, rows: vec![] };
+        let cells = [Cell::Number(1.0), Cell::from_text("h1"), Cell::Number(2.5)];
+        let read = Row { sheet: &sheet, number: 2, cells: &cells }.read(&layout, 1);
+        assert!(read.problems.is_empty());
+        assert_eq!(read.id.as_deref(), Some("h1"));
+        assert_eq!(
+            String::from_utf8(read.json).unwrap(),
+            r#"{"household_id":"h1","income":{"property":2.5,"wage":1.0},"schema_version":"1"}"#
+        );
+
+        // A member's household id is read, not written; a bad cell leaves no JSON.
+        let m = Table::Members;
+        let layout = Layout::new(m, vec![(0, column(m, "household_id")), (1, column(m, "member_id"))]);
+        let cells = [Cell::from_text("h1"), Cell::from_text("m1")];
+        let read = Row { sheet: &sheet, number: 3, cells: &cells }.read(&layout, 0);
+        assert_eq!((read.id.as_deref(), read.json.as_slice()), (Some("h1"), &br#"{"member_id":"m1"}"#[..]));
+        let cells = [Cell::from_text("h1"), Cell::Empty];
+        let read = Row { sheet: &sheet, number: 4, cells: &cells }.read(&layout, 0);
+        assert_eq!(read.problems.len(), 1, "成员编号 is required");
+        assert!(read.json.is_empty());
+    }
 
     #[test]
     fn csv_text_is_cut_at_line_ends_only_when_it_has_no_quotes() {
