@@ -23,19 +23,7 @@ fn the_python_authoring_tutorial_runs_as_written() {
         env!("CARGO_BIN_EXE_rulehost"),
         &envs,
         |n, block, expected, stdout, stderr| {
-            if block.contains("rulehost test") && expected == 0 {
-                assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
-                assert!(
-                    stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"),
-                    "{stdout}"
-                );
-            }
-            if block.contains("rulehost test") && expected == 1 {
-                assert!(
-                    stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
-                    "{stdout}"
-                );
-            }
+            harness::check_tutorial_test_block(n, block, expected, stdout);
             if block.contains("eval --debug") {
                 let source = std::fs::read_to_string(dir.path().join("fengjie-py/plugin.py")).unwrap_or_default();
                 let line = source.lines().position(|l| l.contains("raise ValueError(")).map_or(0, |i| i + 1);

@@ -159,6 +159,25 @@ pub fn shell_blocks(markdown: &str) -> Vec<String> {
     blocks
 }
 
+/// The authoring tutorials' `rulehost test` blocks (Rust and Python tell
+/// the same story): the fengjie cases pass, and the case edited to expect
+/// `critical` fails, naming what it expected.
+pub fn check_tutorial_test_block(n: usize, block: &str, expected: i32, stdout: &str) {
+    if !block.contains("rulehost test") {
+        return;
+    }
+    if expected == 0 {
+        assert!(stdout.contains(" passed, 0 failed"), "block {n}: {stdout}");
+        assert!(stdout.contains("ok    a seriously ill resident below 1.5 times the line is flagged"), "{stdout}");
+    }
+    if expected == 1 {
+        assert!(
+            stdout.contains("FAIL  a seriously ill resident") && stdout.contains("expected \"critical\""),
+            "{stdout}"
+        );
+    }
+}
+
 /// Runs the `sh` blocks of tutorial `doc` (a path under the repository
 /// root), in order, in `dir` with the directory of `bin` first on the PATH
 /// and `envs` set. Each block must exit 0, or N when its first line is
