@@ -381,6 +381,37 @@ fn columns_shuffled_with_nested_fields_apart_give_the_same_households() {
 }
 
 #[test]
+fn empty_optional_cells_are_left_out_as_the_schema_wants() {
+    // An empty 乡镇 cell cannot be written as `"township":null` (the schema
+    // wants a string or nothing): such a household takes the reshaping
+    // path, and comes out without the field.
+    let dir = tempfile::tempdir().unwrap();
+    let (want, h, m) = sample_csv(dir.path(), 30);
+    let mut rows = read_rows(&h);
+    let township = col(&rows, "乡镇");
+    for row in rows.iter_mut().skip(1).step_by(2) {
+        row[township].clear();
+    }
+    write_rows(&h, &rows);
+    let out = dir.path().join("imported.jsonl");
+    let run = import_csv(&h, &m, &out, &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let got = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    let want = String::from_utf8(want).unwrap();
+    assert_eq!(got.lines().count(), 30);
+    for (k, (got, want)) in got.lines().zip(want.lines()).enumerate() {
+        if k % 2 == 1 {
+            assert_eq!(got, want, "household {k} is untouched");
+            continue;
+        }
+        let mut want: serde_json::Value = serde_json::from_str(want).unwrap();
+        want.as_object_mut().unwrap().remove("township");
+        assert!(!got.contains("township"), "{got}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(got).unwrap(), want);
+    }
+}
+
+#[test]
 fn a_schema_failure_points_at_its_cell() {
     // 务工月数 13 is a whole number, but the schema allows 0 to 12.
     let (code, err, _, dir) = with_edit(|_, m| edit(m, "务工月数", 2, "13"));

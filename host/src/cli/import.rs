@@ -68,10 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(workbook), _, _) => read_workbook(workbook),
         (None, Some(households), Some(members)) => {
             // The two files are read side by side.
-            let (h, m) = std::thread::scope(|scope| {
-                let m = scope.spawn(|| read_csv(members));
-                (read_csv(households), m.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            });
+            let (h, m) = rayon::join(|| read_csv(households), || read_csv(members));
             h.and_then(|h| m.map(|m| (h, m))).map(|((h, h_gbk), (m, m_gbk))| {
                 for (gbk, path) in [(h_gbk, households), (m_gbk, members)] {
                     if gbk {
@@ -83,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         _ => anyhow::bail!("give a workbook, or --households and --members CSV files"),
     };
-    let (households, members) = match tables {
+    let (mut households, mut members) = match tables {
         Ok(tables) => tables,
         Err(e) => {
             eprintln!("error: {e}");
@@ -105,14 +102,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    let outcome = import(&households, &members, &reader, args.strict, &mut out);
+    let outcome = import(&mut households, &mut members, &reader, args.strict, &mut out);
     let outcome = outcome.and_then(|r| {
         out.flush().map_err(rulehost::spreadsheet::import::ImportOutcomeError::Write)?;
         Ok(r)
     });
     drop(out);
-    // Millions of cells: the process ends soon, so they are not freed one
-    // by one (that took a third of the import's time).
+    // Each row's cells were freed as it was read; a failed import may
+    // leave millions of cells, and the process ends soon, so they are not
+    // freed one by one.
     std::mem::forget((households, members));
     let discard = || {
         if let Some(path) = &partial {

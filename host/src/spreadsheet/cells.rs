@@ -43,6 +43,23 @@ impl Cell {
         }
     }
 
+    /// A cell as calamine's cell-by-cell reader gives it; the same as
+    /// [`Cell::from_calamine`] of the range's value.
+    pub fn from_calamine_ref(data: &calamine::DataRef<'_>) -> Cell {
+        use calamine::DataRef;
+        match data {
+            DataRef::Empty => Cell::Empty,
+            DataRef::SharedString(s) => Cell::from_text(s),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::from_text(s),
+            #[expect(clippy::cast_precision_loss, reason = "cell integers are far below 2^53")]
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(d) => Cell::Date(d.as_f64()),
+            DataRef::Error(e) => Cell::Error(e.to_string()),
+        }
+    }
+
     /// The cell as the official sees it, for messages.
     pub fn shown(&self) -> String {
         match self {

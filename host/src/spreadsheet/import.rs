@@ -11,6 +11,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rulehost_input::{HouseholdDoc, HouseholdReader};
 
 use super::cells::{Cell, Typed, typed};
@@ -24,6 +25,19 @@ pub struct Sheet {
     /// The sheet's name in a workbook; `None` for a CSV file.
     pub sheet: Option<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// A large CSV file's rows after its header, still as text: they are
+    /// parsed in parts side by side when the rows are read, so that the
+    /// whole table is never held as cells.
+    pub rest: Option<CsvRest>,
+}
+
+/// The CSV text after a sheet's `rows`: no quotes, so every line is one
+/// row (empty lines are skipped, as the `csv` reader does).
+#[derive(Debug, Clone)]
+pub struct CsvRest {
+    text: String,
+    /// Where in `text` the first row after `rows` starts.
+    start: usize,
 }
 
 impl Sheet {
@@ -123,18 +137,38 @@ pub fn letter(index: usize) -> String {
 /// The columns found in a header row: column index for each known column,
 /// and how each row's fields are written as JSON, worked out once here
 /// rather than per cell.
+///
+/// Fields are written in the order the household's document
+/// ([`HouseholdDoc`]) serialises them, which is the order of the column
+/// table with `schema_version` first and a household's members after
+/// `lifted_year`. So a household assembled from full tables is already the
+/// text `sample` writes, and needs no reshaping before it is checked.
 struct Layout {
     /// In the sheet's order, for messages.
     columns: Vec<(usize, &'static Column)>,
-    /// Sorted by field, so that the fields of one nested object
+    /// What a row starts with: `{`, and a household's default
+    /// `schema_version` when the sheet has no such column.
+    open: Vec<u8>,
+    /// In the document's order, so that the fields of one nested object
     /// (`income.wage`, `income.property`) come together; each with the
-    /// JSON written before its value (`{"district_code":`, `,"income":{"wage":`),
+    /// JSON written before its value (`,"district_code":`, `,"income":{"wage":`),
     /// or `None` for a field read but not written (a member's
     /// `household_id`).
     fields: Vec<(usize, &'static Column, Option<Vec<u8>>)>,
-    /// The JSON after the last value: closing braces, and a household's
-    /// default `schema_version` when the sheet has no such column.
+    /// For households, the index in `fields` of the first field written
+    /// after the members (`fields.len()` when there is none).
+    members_before: usize,
+    /// The JSON after the last value: closing braces.
     close: Vec<u8>,
+}
+
+/// Where a field comes in the household's document: `schema_version`
+/// first, then the column table's order.
+fn document_rank(table: Table, field: &str) -> usize {
+    if field == "schema_version" {
+        return 0;
+    }
+    1 + table.columns().position(|c| c.field == field).unwrap_or(usize::MAX - 1)
 }
 
 impl Layout {
@@ -143,29 +177,33 @@ impl Layout {
             Table::Households => None,
             Table::Members => Some("household_id"),
         };
-        let mut by_field = columns.clone();
-        by_field.sort_by_key(|(_, c)| c.field);
-        let mut open: Option<&str> = None;
-        let (mut top_empty, mut inner_empty) = (true, true);
-        let mut fields = Vec::with_capacity(by_field.len());
-        for (i, column) in by_field {
+        let mut in_order = columns.clone();
+        in_order.sort_by_key(|(_, c)| document_rank(table, c.field));
+        let default_version = table == Table::Households && !columns.iter().any(|(_, c)| c.field == "schema_version");
+        let open = if default_version { b"{\"schema_version\":\"1\"".to_vec() } else { b"{".to_vec() };
+        let mut group_open: Option<&str> = None;
+        let (mut top_empty, mut inner_empty) = (!default_version, true);
+        let mut fields = Vec::with_capacity(in_order.len());
+        let lifted = document_rank(Table::Households, "lifted_year");
+        let mut members_before = None;
+        for (i, column) in in_order {
             if skip == Some(column.field) {
                 fields.push((i, column, None));
                 continue;
             }
-            let mut before = Vec::new();
-            if top_empty {
-                before.push(b'{');
+            if table == Table::Households && members_before.is_none() && document_rank(table, column.field) > lifted {
+                members_before = Some(fields.len());
             }
+            let mut before = Vec::new();
             let (group, key) = match column.field.split_once('.') {
                 Some((group, key)) => (Some(group), key),
                 None => (None, column.field),
             };
-            if open.is_some() && open != group {
+            if group_open.is_some() && group_open != group {
                 before.push(b'}');
-                open = None;
+                group_open = None;
             }
-            if open.is_none() {
+            if group_open.is_none() {
                 if !top_empty {
                     before.push(b',');
                 }
@@ -173,11 +211,11 @@ impl Layout {
                 if let Some(group) = group {
                     write_key(&mut before, group);
                     before.push(b'{');
-                    open = Some(group);
+                    group_open = Some(group);
                     inner_empty = true;
                 }
             }
-            if open.is_some() {
+            if group_open.is_some() {
                 if !inner_empty {
                     before.push(b',');
                 }
@@ -187,17 +225,12 @@ impl Layout {
             fields.push((i, column, Some(before)));
         }
         let mut close = Vec::new();
-        if top_empty {
-            close.push(b'{');
-        }
-        if open.is_some() {
+        if group_open.is_some() {
             close.push(b'}');
         }
-        if table == Table::Households && !columns.iter().any(|(_, c)| c.field == "schema_version") {
-            close.extend_from_slice(if top_empty { b"\"schema_version\":\"1\"" } else { b",\"schema_version\":\"1\"" });
-        }
         close.push(b'}');
-        Layout { columns, fields, close }
+        let members_before = members_before.unwrap_or(fields.len());
+        Layout { columns, open, fields, members_before, close }
     }
 
     fn find(&self, field: &str) -> Option<(usize, &'static Column)> {
@@ -278,8 +311,14 @@ impl Row<'_> {
         let mut problems: Vec<(usize, Problem)> = Vec::new();
         let mut id_text = None;
         let mut json = Vec::with_capacity(512);
-        for (i, column, before) in &layout.fields {
+        json.extend_from_slice(&layout.open);
+        let mut members_at = 0;
+        for (k, (i, column, before)) in layout.fields.iter().enumerate() {
+            if k == layout.members_before {
+                members_at = json.len();
+            }
             let value = match typed(column, self.cell(*i)) {
+                Ok(Typed::Number(f)) if WHOLE_AS_INTEGER.contains(&column.field) => whole_as_integer(f),
                 Ok(value) => value,
                 Err(message) => {
                     problems.push((*i, Problem { at: self.at(*i, column), message }));
@@ -300,12 +339,36 @@ impl Row<'_> {
                 value.write_json(&mut json);
             }
         }
+        if layout.members_before == layout.fields.len() {
+            members_at = json.len();
+        }
         json.extend_from_slice(&layout.close);
         // Kept until the household is written: at its size, not the
         // buffer's.
         json = if problems.is_empty() { json.as_slice().to_vec() } else { Vec::new() };
         problems.sort_by_key(|(i, _)| *i);
-        RowRead { number: self.number, problems: problems.into_iter().map(|(_, p)| p).collect(), id: id_text, json }
+        RowRead {
+            number: self.number,
+            problems: problems.into_iter().map(|(_, p)| p).collect(),
+            id: id_text,
+            json,
+            members_at,
+        }
+    }
+}
+
+/// Number fields that the household's document writes as an integer when
+/// the number is whole (`rulehost_sdk::Water::fetch_minutes`: `3`, not
+/// `3.0`).
+const WHOLE_AS_INTEGER: &[&str] = &["water.fetch_minutes"];
+
+fn whole_as_integer(f: f64) -> Typed<'static> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    if f.fract() == 0.0 && f.abs() < EXACT {
+        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+        Typed::Integer(f as i64)
+    } else {
+        Typed::Number(f)
     }
 }
 
@@ -316,6 +379,8 @@ struct RowRead {
     id: Option<String>,
     /// The row's fields as a JSON object; empty when a cell is bad.
     json: Vec<u8>,
+    /// For a household, where in `json` its members go.
+    members_at: usize,
 }
 
 /// `"key":`, for the table's own field names (plain ASCII).
@@ -325,16 +390,75 @@ fn write_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"\":");
 }
 
-fn rows<'a>(sheet: &'a Sheet, header_row: usize) -> impl Iterator<Item = Row<'a>> {
-    sheet
-        .rows
-        .iter()
+/// Reads every row after the header in parallel (see [`Row::read`]), in
+/// row order, and frees each row's cells once it is read: the sheet keeps
+/// its name, for messages, but no cells. Blank rows are skipped.
+fn read_rows(sheet: &mut Sheet, header_row: usize, layout: &Layout, id: usize) -> Vec<RowRead> {
+    let cells = std::mem::take(&mut sheet.rows);
+    let kept = cells.len();
+    let rest = sheet.rest.take();
+    let sheet = &*sheet;
+    let read = |i: usize, cells: &[Cell]| (!blank(cells)).then(|| Row { sheet, number: i + 1, cells }.read(layout, id));
+    let mut rows: Vec<RowRead> = cells
+        .into_par_iter()
+        .with_min_len(64)
         .enumerate()
         .skip(header_row + 1)
-        .filter(|(_, cells)| {
-            cells.iter().any(|c| !matches!(c, Cell::Empty) && !matches!(c, Cell::Text(s) if s.is_empty()))
-        })
-        .map(move |(i, cells)| Row { sheet, number: i + 1, cells })
+        .filter_map(|(i, cells)| read(i, &cells))
+        .collect();
+    if let Some(rest) = rest {
+        // Each part is parsed and read where it is, its rows numbered on
+        // from the rows of the parts before it.
+        let parts = csv_parts(&rest.text[rest.start..], rayon::current_num_threads());
+        let counts: Vec<usize> = parts.par_iter().map(|p| csv_records(p)).collect();
+        let mut first = kept;
+        let parts: Vec<(&str, usize)> = parts
+            .into_iter()
+            .zip(counts)
+            .map(|(part, count)| {
+                let at = first;
+                first += count;
+                (part, at)
+            })
+            .collect();
+        let read_parts: Vec<Vec<RowRead>> = parts
+            .par_iter()
+            .map(|(part, first)| {
+                let mut reader = csv_reader(part);
+                let mut record = csv::StringRecord::new();
+                let mut cells: Vec<Cell> = Vec::new();
+                let mut read_rows = Vec::new();
+                let mut i = *first;
+                // Text without quotes, from a `String`: every record parses.
+                while reader.read_record(&mut record).unwrap_or(false) {
+                    cells.clear();
+                    cells.extend(record.iter().map(Cell::from_text));
+                    read_rows.extend(read(i, &cells));
+                    i += 1;
+                }
+                read_rows
+            })
+            .collect();
+        rows.extend(read_parts.into_iter().flatten());
+    }
+    rows
+}
+
+/// Whether a row has nothing in it.
+fn blank(cells: &[Cell]) -> bool {
+    cells.iter().all(|c| matches!(c, Cell::Empty) || matches!(c, Cell::Text(s) if s.is_empty()))
+}
+
+/// How many records the `csv` reader finds in text without quotes: runs of
+/// bytes between line ends (`\r`, `\n`), empty ones skipped.
+fn csv_records(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let end = |b: u8| b == b'\n' || b == b'\r';
+    bytes.iter().enumerate().filter(|&(i, &b)| !end(b) && (i == 0 || end(bytes[i - 1]))).count()
+}
+
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
 }
 
 /// A household row waiting for its members.
@@ -344,6 +468,8 @@ struct Pending {
     id: String,
     /// Its fields as a JSON object, without its members.
     json: Vec<u8>,
+    /// Where in `json` its members go.
+    members_at: usize,
     /// Its members: indices into the members read.
     members: Vec<usize>,
     reasons: Vec<Reason>,
@@ -353,8 +479,8 @@ struct Pending {
 /// household to `out` in the households table's order. With `strict`, the
 /// first problem ends the import.
 pub fn import(
-    households: &Sheet,
-    members: &Sheet,
+    households: &mut Sheet,
+    members: &mut Sheet,
     reader: &HouseholdReader,
     strict: bool,
     out: &mut dyn Write,
@@ -377,17 +503,11 @@ pub fn import(
         };
     }
 
-    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    // The cells of every row are read in parallel; the problems are then
-    // reported in row order.
-    let read_rows = |sheet, header, layout: &Layout, id: usize| {
-        let rows: Vec<Row<'_>> = rows(sheet, header).collect();
-        in_parallel(&rows, jobs, &|row: &Row<'_>| row.read(layout, id))
-    };
     let (h_id_index, h_id_column) = h_layout.find("household_id").ok_or_else(|| missing_id(households))?;
     let mut pending: Vec<Pending> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    for RowRead { number, problems, id, json } in read_rows(households, h_header, &h_layout, h_id_index) {
+    for RowRead { number, problems, id, json, members_at } in read_rows(households, h_header, &h_layout, h_id_index) {
+        // The problems are reported in row order.
         report.households += 1;
         let mut reasons = Vec::new();
         if !problems.is_empty() {
@@ -410,7 +530,7 @@ pub fn import(
                 by_id.insert(id.clone(), index);
             }
         }
-        pending.push(Pending { number, id: id.unwrap_or_default(), json, members: Vec::new(), reasons });
+        pending.push(Pending { number, id: id.unwrap_or_default(), json, members_at, members: Vec::new(), reasons });
     }
 
     let (m_id_index, m_id_column) = m_layout.find("household_id").ok_or_else(|| missing_id(members))?;
@@ -460,7 +580,7 @@ pub fn import(
         // Building, serialising and reading back each household is most of
         // the work: the households of a block are checked in parallel, then
         // written and reported in order.
-        let checks = in_parallel(block, jobs, &check_one);
+        let checks: Vec<_> = block.par_iter().with_min_len(16).map(check_one).collect();
         for ((household, check), no_members) in block.iter_mut().zip(checks).zip(no_members) {
             if no_members {
                 let message = format!("household \"{}\" has no members in {}", household.id, members.place());
@@ -495,19 +615,6 @@ pub fn import(
 /// Households checked at once, in parallel, before they are written.
 const CHECK_BLOCK: usize = 4096;
 
-/// `f` of every item, in order, spread over `jobs` threads.
-fn in_parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
-    if jobs <= 1 || items.len() < 64 {
-        return items.iter().map(f).collect();
-    }
-    let per = items.len().div_ceil(jobs);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> =
-            items.chunks(per).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
-}
-
 /// The row numbered `number` (1-based) of `sheet`.
 fn row(sheet: &Sheet, number: usize) -> Row<'_> {
     let cells = sheet.rows.get(number.saturating_sub(1)).map_or(&[][..], Vec::as_slice);
@@ -527,8 +634,15 @@ pub enum ImportOutcomeError {
     Write(std::io::Error),
 }
 
-/// The household as a document, serialised, then read back by the
+/// The household's text, its members set in their place, read by the
 /// batch's reader: a failure points at the cell it came from when it can.
+///
+/// From full tables the text is already in the document's order and is
+/// written as it was read. When the reader refuses it (a missing optional
+/// column such as 脱贫年度, an empty 乡镇 cell, or a bad value), the
+/// household goes through its document ([`HouseholdDoc`]), which fills in
+/// or leaves out what the schema wants, and the reader's answer on that is
+/// the one that counts.
 fn check(
     household: &Pending,
     member_rows: &[RowRead],
@@ -539,10 +653,9 @@ fn check(
     reader: &HouseholdReader,
 ) -> Result<(String, usize), Problem> {
     let whole_row = || row(households, household.number).whole_row();
-    // The household's object, its last brace opened again for its members.
     let mut text = Vec::with_capacity(household.json.len() + 512 * household.members.len() + 64);
-    text.extend_from_slice(&household.json);
-    text.pop();
+    let (head, tail) = household.json.split_at(household.members_at.min(household.json.len()));
+    text.extend_from_slice(head);
     text.extend_from_slice(b",\"members\":[");
     for (k, &index) in household.members.iter().enumerate() {
         if k > 0 {
@@ -550,8 +663,16 @@ fn check(
         }
         text.extend_from_slice(&member_rows[index].json);
     }
-    text.extend_from_slice(b"]}");
-    let doc: HouseholdDoc = serde_json::from_slice(&text)
+    text.push(b']');
+    text.extend_from_slice(tail);
+    // Every piece is text from a cell or the layout, so this only fails on
+    // a bug; reading a `str` spares serde checking each string again.
+    let text = String::from_utf8(text)
+        .map_err(|e| Problem { at: whole_row(), message: format!("not a valid household: {e}") })?;
+    if let Ok(parsed) = reader.read(&text) {
+        return Ok((text, parsed.member_ids.len()));
+    }
+    let doc: HouseholdDoc = serde_json::from_str(&text)
         .map_err(|e| Problem { at: whole_row(), message: format!("not a valid household: {e}") })?;
     let line = serde_json::to_string(&doc)
         .map_err(|e| Problem { at: whole_row(), message: format!("cannot be written: {e}") })?;
@@ -598,41 +719,52 @@ fn cell_of(
 pub fn read_csv(path: &Path) -> Result<(Sheet, bool), ImportError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ImportError::Read { file: file.clone(), reason: e.to_string() })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let (text, gbk) = match std::str::from_utf8(bytes) {
-        Ok(text) => (std::borrow::Cow::Borrowed(text), false),
-        Err(_) => match encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes) {
-            Some(text) => (text, true),
-            None => return Err(ImportError::Encoding { file }),
-        },
-    };
-    let parse = |part: &str| -> Result<Vec<Vec<Cell>>, ImportError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(part.as_bytes());
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| ImportError::Read { file: file.clone(), reason: e.to_string() })?;
-            rows.push(record.iter().map(Cell::from_text).collect());
+    let (text, gbk) = match String::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            match encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes) {
+                Some(text) => (text.into_owned(), true),
+                None => return Err(ImportError::Encoding { file }),
+            }
         }
-        Ok(rows)
     };
-    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let parts = csv_parts(&text, jobs);
-    let rows = std::thread::scope(|scope| {
-        let parsed: Vec<_> = parts.iter().map(|part| scope.spawn(|| parse(part))).collect();
-        parsed
-            .into_iter()
-            .map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok((Sheet { file, sheet: None, rows: rows.into_iter().flatten().collect() }, gbk))
+    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let read_error = |e: csv::Error| ImportError::Read { file: file.clone(), reason: e.to_string() };
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    if text.len() < 2 * CSV_PART || text.contains('"') {
+        // Parsed whole: in quoted text a line end may be inside a cell.
+        for record in csv_reader(&text[bom..]).records() {
+            rows.push(record.map_err(read_error)?.iter().map(Cell::from_text).collect());
+        }
+        return Ok((Sheet { file, sheet: None, rows, rest: None }, gbk));
+    }
+    // Lines up to the header as cells; the rest stays text until its rows
+    // are read.
+    let mut reader = csv_reader(&text[bom..]);
+    let mut record = csv::StringRecord::new();
+    let mut start = text.len();
+    while reader.read_record(&mut record).map_err(read_error)? {
+        let cells: Vec<Cell> = record.iter().map(Cell::from_text).collect();
+        let header = cells.iter().any(|c| *c != Cell::Empty);
+        rows.push(cells);
+        if header {
+            start = bom + usize::try_from(reader.position().byte()).unwrap_or(text.len());
+            break;
+        }
+    }
+    let start = start.min(text.len());
+    Ok((Sheet { file, sheet: None, rows, rest: Some(CsvRest { text, start }) }, gbk))
 }
+
+/// CSV text is cut into parts of at least this many bytes.
+const CSV_PART: usize = 1 << 20;
 
 /// Cuts CSV text into about `jobs` parts at line ends, to be parsed side
 /// by side. Only text without quotes is cut: in quoted text a line end may
 /// be inside a cell.
 fn csv_parts(text: &str, jobs: usize) -> Vec<&str> {
-    const LEAST: usize = 1 << 20;
-    if jobs <= 1 || text.len() < 2 * LEAST || text.contains('"') {
+    if jobs <= 1 || text.len() < 2 * CSV_PART || text.contains('"') {
         return vec![text];
     }
     let mut parts = Vec::with_capacity(jobs);
@@ -657,10 +789,12 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
     if !path.exists() {
         return Err(ImportError::Read { file, reason: "no such file".to_owned() });
     }
-    let mut workbook = calamine::open_workbook_auto(path)
-        .map_err(|e| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() })?;
-    let names = workbook.sheet_names();
-    let mut sheet = |table: Table, what: &'static str| -> Result<Sheet, ImportError> {
+    let open = || {
+        calamine::open_workbook_auto(path)
+            .map_err(|e| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() })
+    };
+    let names = open()?.sheet_names();
+    let sheet = |table: Table, what: &'static str| -> Result<Sheet, ImportError> {
         let name = table
             .aliases()
             .iter()
@@ -672,20 +806,58 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
                 found: names.join(", "),
             })?
             .clone();
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() })?;
-        let (top, left) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<Cell>> = (0..top).map(|_| Vec::new()).collect();
-        for r in range.rows() {
-            let mut row: Vec<Cell> = (0..left).map(|_| Cell::Empty).collect();
-            row.extend(r.iter().map(Cell::from_calamine));
-            rows.push(row);
+        // Each sheet through its own reader, so that both are parsed at once.
+        let not_workbook =
+            |e: &dyn std::fmt::Display| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() };
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        match open()? {
+            // Cell by cell, into the sheet's rows: no whole-sheet range of
+            // calamine's own in between (a third of the memory).
+            calamine::Sheets::Xlsx(mut workbook) => {
+                let mut cells = match workbook.worksheet_cells_reader(&name) {
+                    Ok(cells) => Some(cells),
+                    Err(calamine::XlsxError::NotAWorksheet(_)) => None,
+                    Err(e) => return Err(not_workbook(&e)),
+                };
+                while let Some(cell) =
+                    cells.as_mut().map(|c| c.next_cell()).transpose().map_err(|e| not_workbook(&e))?.flatten()
+                {
+                    let (r, c) = cell.get_position();
+                    let (r, c) = (r as usize, c as usize);
+                    let value = Cell::from_calamine_ref(cell.get_value());
+                    if value == Cell::Empty {
+                        continue;
+                    }
+                    if rows.len() <= r {
+                        rows.resize_with(r + 1, Vec::new);
+                    }
+                    let row = &mut rows[r];
+                    if row.len() < c {
+                        row.resize(c, Cell::Empty);
+                    }
+                    if row.len() == c {
+                        row.push(value);
+                    } else {
+                        row[c] = value;
+                    }
+                }
+            }
+            mut workbook => {
+                let range = workbook.worksheet_range(&name).map_err(|e| not_workbook(&e))?;
+                let (top, left) = range.start().unwrap_or((0, 0));
+                rows = (0..top).map(|_| Vec::new()).collect();
+                for r in range.rows() {
+                    let mut row: Vec<Cell> = (0..left).map(|_| Cell::Empty).collect();
+                    row.extend(r.iter().map(Cell::from_calamine));
+                    rows.push(row);
+                }
+            }
         }
-        Ok(Sheet { file: file.clone(), sheet: Some(name), rows })
+        Ok(Sheet { file: file.clone(), sheet: Some(name), rows, rest: None })
     };
-    let households = sheet(Table::Households, "households")?;
-    let members = sheet(Table::Members, "members")?;
+    let (households, members) =
+        rayon::join(|| sheet(Table::Households, "households"), || sheet(Table::Members, "members"));
+    let (households, members) = (households?, members?);
     Ok((households, members))
 }
 
@@ -694,21 +866,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_layout_writes_grouped_fields_and_the_default_schema_version() {
+    fn a_layout_writes_fields_in_the_documents_order_with_the_default_schema_version() {
         let column = |table: Table, field: &str| table.columns().find(|c| c.field == field).unwrap();
         let h = Table::Households;
         let layout = Layout::new(
             h,
             vec![(0, column(h, "income.wage")), (1, column(h, "household_id")), (2, column(h, "income.property"))],
         );
-        let sheet = Sheet { file: "h.csv".into(), sheet: None, rows: vec![] };
+        let sheet = Sheet { file: "h.csv".into(), sheet: None, rows: vec![], rest: None };
         let cells = [Cell::Number(1.0), Cell::from_text("h1"), Cell::Number(2.5)];
         let read = Row { sheet: &sheet, number: 2, cells: &cells }.read(&layout, 1);
         assert!(read.problems.is_empty());
         assert_eq!(read.id.as_deref(), Some("h1"));
+        // The members go after the fields up to 脱贫年度 (lifted_year), before 工资性收入.
+        assert_eq!(&read.json[..read.members_at], br#"{"schema_version":"1","household_id":"h1""#);
         assert_eq!(
             String::from_utf8(read.json).unwrap(),
-            r#"{"household_id":"h1","income":{"property":2.5,"wage":1.0},"schema_version":"1"}"#
+            r#"{"schema_version":"1","household_id":"h1","income":{"wage":1.0,"property":2.5}}"#
         );
 
         // A member's household id is read, not written; a bad cell leaves no JSON.
@@ -738,16 +912,35 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_file_reads_as_the_whole_file() {
+    fn a_large_csv_file_is_read_in_parts_with_its_rows_numbered_as_in_the_file() {
+        // Over 2 MiB without quotes: kept as text after its header, then read
+        // in parts. Empty lines are not rows (as the `csv` reader has it),
+        // and `\r\n` and `\n` line ends mix.
+        let mut text = String::from("\u{feff}\n户编号,成员编号\r\n");
+        for i in 0..200_000 {
+            if i % 1000 == 0 {
+                text.push_str("\n\r\n");
+            }
+            let member = if i == 150_000 { String::new() } else { format!("m{i}") };
+            text.push_str(&format!("h{i},{member}{}", if i % 2 == 0 { "\n" } else { "\r\n" }));
+        }
+        assert!(text.len() > 2 * CSV_PART);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.csv");
-        let text: String = (0..200_000).map(|i| format!("{i},是,2021/6/{}\n", i % 28 + 1)).collect();
         std::fs::write(&path, &text).unwrap();
-        let (sheet, gbk) = read_csv(&path).unwrap();
+        let (mut sheet, gbk) = read_csv(&path).unwrap();
         assert!(!gbk);
-        assert_eq!(sheet.rows.len(), 200_000);
-        for (i, row) in sheet.rows.iter().enumerate() {
-            assert_eq!(row[0], Cell::Text(i.to_string().into()));
+        assert!(sheet.rest.is_some(), "read in parts");
+        assert_eq!(sheet.rows.len(), 1, "only the header as cells");
+        let column = |field: &str| Table::Members.columns().find(|c| c.field == field).unwrap();
+        let layout = Layout::new(Table::Members, vec![(0, column("household_id")), (1, column("member_id"))]);
+        let rows = read_rows(&mut sheet, 0, &layout, 0);
+        assert_eq!(rows.len(), 200_000);
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!((row.number, row.id.as_deref()), (i + 2, Some(format!("h{i}").as_str())));
+            assert_eq!(row.problems.is_empty(), i != 150_000);
         }
+        let place = format!("{}:150002:B (成员编号)", path.display());
+        assert_eq!(rows[150_000].problems[0].at, place);
     }
 }
