@@ -569,20 +569,24 @@ pub fn import(
     }
 
     let mut counts: HashMap<Reason, usize> = HashMap::new();
-    let check_one = |h: &Pending| {
-        h.reasons.is_empty().then(|| check(h, &member_rows, &h_layout, &m_layout, households, members, reader))
+    let (households, members): (&Sheet, &Sheet) = (households, members);
+    for household in pending.iter_mut().filter(|h| h.members.is_empty()) {
+        household.reasons.push(Reason::NoMembers);
+    }
+    // Assembling and reading each household is most of the work: the
+    // households of a block are checked in parallel, then written and
+    // reported in order while the next block is checked.
+    let check_block = |block: &[Pending]| -> Vec<Option<Result<(String, usize), Problem>>> {
+        let check_one = |h: &Pending| {
+            h.reasons.is_empty().then(|| check(h, &member_rows, &h_layout, &m_layout, households, members, reader))
+        };
+        block.par_iter().with_min_len(16).map(check_one).collect()
     };
-    for block in pending.chunks_mut(CHECK_BLOCK) {
-        let no_members: Vec<bool> = block.iter().map(|h| h.members.is_empty()).collect();
-        for household in block.iter_mut().filter(|h| h.members.is_empty()) {
-            household.reasons.push(Reason::NoMembers);
-        }
-        // Building, serialising and reading back each household is most of
-        // the work: the households of a block are checked in parallel, then
-        // written and reported in order.
-        let checks: Vec<_> = block.par_iter().with_min_len(16).map(check_one).collect();
-        for ((household, check), no_members) in block.iter_mut().zip(checks).zip(no_members) {
-            if no_members {
+    let mut write_block = |block: &mut [Pending],
+                           checks: Vec<Option<Result<(String, usize), Problem>>>|
+     -> Result<Result<(), Strict>, ImportOutcomeError> {
+        for (household, check) in block.iter_mut().zip(checks) {
+            if household.members.is_empty() {
                 let message = format!("household \"{}\" has no members in {}", household.id, members.place());
                 flag!(Problem { at: row(households, household.number).at(h_id_index, h_id_column), message });
             }
@@ -605,6 +609,24 @@ pub fn import(
                 *counts.entry(*reason).or_default() += 1;
             }
         }
+        Ok(Ok(()))
+    };
+    let mut blocks = pending.chunks_mut(CHECK_BLOCK);
+    let mut current = blocks.next().map(|block| {
+        let checks = check_block(block);
+        (block, checks)
+    });
+    while let Some((block, checks)) = current.take() {
+        let next = blocks.next();
+        let (written, next_checks) = std::thread::scope(|scope| {
+            let next_checks = next.as_deref().map(|b| scope.spawn(|| check_block(b)));
+            let written = write_block(block, checks);
+            (written, next_checks.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))))
+        });
+        if let Err(stop) = written? {
+            return Ok(Err(stop));
+        }
+        current = next.zip(next_checks);
     }
     let mut reasons: Vec<(Reason, usize)> = counts.into_iter().collect();
     reasons.sort();
