@@ -429,11 +429,28 @@ fn read_rows(sheet: &mut Sheet, header_row: usize, layout: &Layout, id: usize) -
                 let mut cells: Vec<Cell> = Vec::new();
                 let mut read_rows = Vec::new();
                 let mut i = *first;
-                // Text without quotes, from a `String`: every record parses.
-                while reader.read_record(&mut record).unwrap_or(false) {
-                    cells.clear();
-                    cells.extend(record.iter().map(Cell::from_text));
-                    read_rows.extend(read(i, &cells));
+                loop {
+                    match reader.read_record(&mut record) {
+                        Ok(false) => break,
+                        Ok(true) => {
+                            cells.clear();
+                            cells.extend(record.iter().map(Cell::from_text));
+                            read_rows.extend(read(i, &cells));
+                        }
+                        // Text without quotes, from a `String`, always
+                        // parses; were a row not to, it is still accounted
+                        // for, as a row with a bad cell.
+                        Err(e) => read_rows.push(RowRead {
+                            number: i + 1,
+                            problems: vec![Problem {
+                                at: format!("{}:{}", sheet.place(), i + 1),
+                                message: format!("cannot be read as CSV: {e}"),
+                            }],
+                            id: None,
+                            json: Vec::new(),
+                            members_at: 0,
+                        }),
+                    }
                     i += 1;
                 }
                 read_rows
