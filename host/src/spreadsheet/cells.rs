@@ -29,34 +29,24 @@ impl Cell {
         if text.trim().is_empty() { Cell::Empty } else { Cell::Text(CompactString::from(text)) }
     }
 
-    pub fn from_calamine(data: &calamine::Data) -> Cell {
-        use calamine::Data;
-        match data {
-            Data::Empty => Cell::Empty,
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::from_text(s),
+    /// A cell as calamine gives it: a value of a whole-sheet range
+    /// (`Data`) or of its cell-by-cell reader (`DataRef`).
+    pub fn from_calamine(data: &impl calamine::DataType) -> Cell {
+        if let Some(s) = data.get_string().or_else(|| data.get_datetime_iso()).or_else(|| data.get_duration_iso()) {
+            Cell::from_text(s)
+        } else if let Some(i) = data.get_int() {
             #[expect(clippy::cast_precision_loss, reason = "cell integers are far below 2^53")]
-            Data::Int(i) => Cell::Number(*i as f64),
-            Data::Float(f) => Cell::Number(*f),
-            Data::Bool(b) => Cell::Bool(*b),
-            Data::DateTime(d) => Cell::Date(d.as_f64()),
-            Data::Error(e) => Cell::Error(e.to_string()),
-        }
-    }
-
-    /// A cell as calamine's cell-by-cell reader gives it; the same as
-    /// [`Cell::from_calamine`] of the range's value.
-    pub fn from_calamine_ref(data: &calamine::DataRef<'_>) -> Cell {
-        use calamine::DataRef;
-        match data {
-            DataRef::Empty => Cell::Empty,
-            DataRef::SharedString(s) => Cell::from_text(s),
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::from_text(s),
-            #[expect(clippy::cast_precision_loss, reason = "cell integers are far below 2^53")]
-            DataRef::Int(i) => Cell::Number(*i as f64),
-            DataRef::Float(f) => Cell::Number(*f),
-            DataRef::Bool(b) => Cell::Bool(*b),
-            DataRef::DateTime(d) => Cell::Date(d.as_f64()),
-            DataRef::Error(e) => Cell::Error(e.to_string()),
+            Cell::Number(i as f64)
+        } else if let Some(f) = data.get_float() {
+            Cell::Number(f)
+        } else if let Some(b) = data.get_bool() {
+            Cell::Bool(b)
+        } else if let Some(d) = data.get_datetime() {
+            Cell::Date(d.as_f64())
+        } else if let Some(e) = data.get_error() {
+            Cell::Error(e.to_string())
+        } else {
+            Cell::Empty
         }
     }
 

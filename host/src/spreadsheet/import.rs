@@ -243,7 +243,7 @@ fn layout(sheet: &Sheet, table: Table, ignored: &mut Vec<String>) -> Result<(usi
         Table::Households => "household",
         Table::Members => "member",
     };
-    let Some(header_row) = sheet.rows.iter().position(|r| r.iter().any(|c| *c != Cell::Empty)) else {
+    let Some(header_row) = sheet.rows.iter().position(|r| !blank(r)) else {
         return Err(ImportError::EmptySheet { place: sheet.place(), what });
     };
     let place = sheet.place();
@@ -318,7 +318,9 @@ impl Row<'_> {
                 members_at = json.len();
             }
             let value = match typed(column, self.cell(*i)) {
-                Ok(Typed::Number(f)) if WHOLE_AS_INTEGER.contains(&column.field) => whole_as_integer(f),
+                Ok(Typed::Number(f)) if WHOLE_AS_INTEGER.contains(&column.field) => {
+                    rulehost_sdk::types::as_whole(f).map_or(Typed::Number(f), Typed::Integer)
+                }
                 Ok(value) => value,
                 Err(message) => {
                     problems.push((*i, Problem { at: self.at(*i, column), message }));
@@ -358,19 +360,8 @@ impl Row<'_> {
 }
 
 /// Number fields that the household's document writes as an integer when
-/// the number is whole (`rulehost_sdk::Water::fetch_minutes`: `3`, not
-/// `3.0`).
+/// the number is whole (`rulehost_sdk::types::as_whole`).
 const WHOLE_AS_INTEGER: &[&str] = &["water.fetch_minutes"];
-
-fn whole_as_integer(f: f64) -> Typed<'static> {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
-    if f.fract() == 0.0 && f.abs() < EXACT {
-        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
-        Typed::Integer(f as i64)
-    } else {
-        Typed::Number(f)
-    }
-}
 
 /// One row, read.
 struct RowRead {
@@ -461,9 +452,10 @@ fn read_rows(sheet: &mut Sheet, header_row: usize, layout: &Layout, id: usize) -
     rows
 }
 
-/// Whether a row has nothing in it.
+/// Whether a row has nothing in it (a blank text is already
+/// [`Cell::Empty`]): the header is the first row that is not blank.
 fn blank(cells: &[Cell]) -> bool {
-    cells.iter().all(|c| matches!(c, Cell::Empty) || matches!(c, Cell::Text(s) if s.is_empty()))
+    cells.iter().all(|c| *c == Cell::Empty)
 }
 
 /// How many records the `csv` reader finds in text without quotes: runs of
@@ -593,41 +585,40 @@ pub fn import(
     // Assembling and reading each household is most of the work: the
     // households of a block are checked in parallel, then written and
     // reported in order while the next block is checked.
-    let check_block = |block: &[Pending]| -> Vec<Option<Result<(String, usize), Problem>>> {
+    let check_block = |block: &[Pending]| -> Vec<Checked> {
         let check_one = |h: &Pending| {
             h.reasons.is_empty().then(|| check(h, &member_rows, &h_layout, &m_layout, households, members, reader))
         };
         block.par_iter().with_min_len(16).map(check_one).collect()
     };
-    let mut write_block = |block: &mut [Pending],
-                           checks: Vec<Option<Result<(String, usize), Problem>>>|
-     -> Result<Result<(), Strict>, ImportOutcomeError> {
-        for (household, check) in block.iter_mut().zip(checks) {
-            if household.members.is_empty() {
-                let message = format!("household \"{}\" has no members in {}", household.id, members.place());
-                flag!(Problem { at: row(households, household.number).at(h_id_index, h_id_column), message });
-            }
-            match check {
-                Some(Ok((line, member_count))) => {
-                    out.write_all(line.as_bytes()).map_err(ImportOutcomeError::Write)?;
-                    out.write_all(b"\n").map_err(ImportOutcomeError::Write)?;
-                    report.imported += 1;
-                    report.members_imported += member_count;
-                    continue;
+    let mut write_block =
+        |block: &mut [Pending], checks: Vec<Checked>| -> Result<Result<(), Strict>, ImportOutcomeError> {
+            for (household, check) in block.iter_mut().zip(checks) {
+                if household.members.is_empty() {
+                    let message = format!("household \"{}\" has no members in {}", household.id, members.place());
+                    flag!(Problem { at: row(households, household.number).at(h_id_index, h_id_column), message });
                 }
-                Some(Err(p)) => {
-                    household.reasons.push(Reason::Invalid);
-                    flag!(p);
+                match check {
+                    Some(Ok((line, member_count))) => {
+                        out.write_all(line.as_bytes()).map_err(ImportOutcomeError::Write)?;
+                        out.write_all(b"\n").map_err(ImportOutcomeError::Write)?;
+                        report.imported += 1;
+                        report.members_imported += member_count;
+                        continue;
+                    }
+                    Some(Err(p)) => {
+                        household.reasons.push(Reason::Invalid);
+                        flag!(p);
+                    }
+                    None => {}
                 }
-                None => {}
+                report.left_out += 1;
+                for reason in &household.reasons {
+                    *counts.entry(*reason).or_default() += 1;
+                }
             }
-            report.left_out += 1;
-            for reason in &household.reasons {
-                *counts.entry(*reason).or_default() += 1;
-            }
-        }
-        Ok(Ok(()))
-    };
+            Ok(Ok(()))
+        };
     let mut blocks = pending.chunks_mut(CHECK_BLOCK);
     let mut current = blocks.next().map(|block| {
         let checks = check_block(block);
@@ -650,6 +641,10 @@ pub fn import(
     report.reasons = reasons;
     Ok(Ok(report))
 }
+
+/// A household checked: its line and member count, or why it is left out;
+/// `None` when it was left out before the check.
+type Checked = Option<Result<(String, usize), Problem>>;
 
 /// Households checked at once, in parallel, before they are written.
 const CHECK_BLOCK: usize = 4096;
@@ -785,7 +780,7 @@ pub fn read_csv(path: &Path) -> Result<(Sheet, bool), ImportError> {
     let mut start = text.len();
     while reader.read_record(&mut record).map_err(read_error)? {
         let cells: Vec<Cell> = record.iter().map(Cell::from_text).collect();
-        let header = cells.iter().any(|c| *c != Cell::Empty);
+        let header = !blank(&cells);
         rows.push(cells);
         if header {
             start = bom + usize::try_from(reader.position().byte()).unwrap_or(text.len());
@@ -832,8 +827,12 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
         calamine::open_workbook_auto(path)
             .map_err(|e| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() })
     };
-    let names = open()?.sheet_names();
-    let sheet = |table: Table, what: &'static str| -> Result<Sheet, ImportError> {
+    // The reader that gives the sheet names reads the households sheet; a
+    // second one reads the members sheet at the same time (opening reads
+    // the workbook's shared strings, so it is done no more than that).
+    let first = open()?;
+    let names = first.sheet_names();
+    let sheet = |workbook: calamine::Sheets<_>, table: Table, what: &'static str| -> Result<Sheet, ImportError> {
         let name = table
             .aliases()
             .iter()
@@ -849,7 +848,7 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
         let not_workbook =
             |e: &dyn std::fmt::Display| ImportError::NotWorkbook { file: file.clone(), reason: e.to_string() };
         let mut rows: Vec<Vec<Cell>> = Vec::new();
-        match open()? {
+        match workbook {
             // Cell by cell, into the sheet's rows: no whole-sheet range of
             // calamine's own in between (a third of the memory).
             calamine::Sheets::Xlsx(mut workbook) => {
@@ -863,7 +862,7 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
                 {
                     let (r, c) = cell.get_position();
                     let (r, c) = (r as usize, c as usize);
-                    let value = Cell::from_calamine_ref(cell.get_value());
+                    let value = Cell::from_calamine(cell.get_value());
                     if value == Cell::Empty {
                         continue;
                     }
@@ -895,7 +894,7 @@ pub fn read_workbook(path: &Path) -> Result<(Sheet, Sheet), ImportError> {
         Ok(Sheet { file: file.clone(), sheet: Some(name), rows, rest: None })
     };
     let (households, members) =
-        rayon::join(|| sheet(Table::Households, "households"), || sheet(Table::Members, "members"));
+        rayon::join(|| sheet(first, Table::Households, "households"), || sheet(open()?, Table::Members, "members"));
     let (households, members) = (households?, members?);
     Ok((households, members))
 }

@@ -185,13 +185,18 @@ pub struct Water {
 /// `20.0`); any other value as it is.
 #[cfg(feature = "serde")]
 fn whole_as_integer<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
-    if v.fract() == 0.0 && v.abs() < EXACT {
-        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
-        s.serialize_i64(*v as i64)
-    } else {
-        s.serialize_f64(*v)
+    match as_whole(*v) {
+        Some(i) => s.serialize_i64(i),
+        None => s.serialize_f64(*v),
     }
+}
+
+/// `v` as an integer when it is a whole number that `f64` holds exactly
+/// (below 2^53): how `Water::fetch_minutes` is written as JSON.
+pub fn as_whole(v: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+    (v.fract() == 0.0 && v.abs() < EXACT).then_some(v as i64)
 }
 
 /// A household as plugins see it (identifiers stay in the host).
