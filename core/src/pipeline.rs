@@ -10,7 +10,7 @@ use rulehost_sdk::{EvalError, Household};
 
 use crate::checks::{check_evaluation, check_message};
 use crate::plugin::Evaluator;
-use crate::record::Record;
+use crate::record::{Record, StoreRow};
 use crate::registry::Registry;
 use crate::summary::{Contribution, Summary};
 use rulehost_input::{Failure, FailureKind, Status};
@@ -60,6 +60,8 @@ pub struct Pipeline<'r> {
     #[cfg(feature = "unsandboxed-native")]
     native: Option<NativeRules>,
     summary: Summary,
+    /// A results store's row for every record written, when asked for.
+    store_rows: Option<Vec<StoreRow>>,
 }
 
 impl std::fmt::Debug for Pipeline<'_> {
@@ -82,7 +84,21 @@ impl<'r> Pipeline<'r> {
             #[cfg(feature = "unsandboxed-native")]
             native: None,
             summary: Summary::default(),
+            store_rows: None,
         }
+    }
+
+    /// Also builds a results store's row for every record it writes
+    /// ([`Pipeline::take_store_rows`]).
+    pub fn keep_store_rows(mut self, keep: bool) -> Self {
+        self.store_rows = keep.then(Vec::new);
+        self
+    }
+
+    /// The store rows of the records written since the last call, in
+    /// order; empty unless asked for with [`Pipeline::keep_store_rows`].
+    pub fn take_store_rows(&mut self) -> Vec<StoreRow> {
+        self.store_rows.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Writes indented records (for one household on a terminal).
@@ -179,6 +195,10 @@ impl<'r> Pipeline<'r> {
                     out.push(b'\n');
                 }
                 self.summary.apply(Contribution::of_evaluation(&parsed.district_code, &evaluation), 1);
+                if let Some(rows) = &mut self.store_rows {
+                    let household = &parsed.household;
+                    rows.push(StoreRow::of_evaluation(id, district, as_of, identity, &evaluation, household, members));
+                }
             }
             Err(failure) => {
                 let mut record = Record::failed(line, &failure);
@@ -190,6 +210,11 @@ impl<'r> Pipeline<'r> {
                 let status = record.status;
                 self.summary.apply(Contribution::of_status(Some(&parsed.district_code), status), 1);
                 outcome.status = status;
+                if let Some(rows) = &mut self.store_rows {
+                    let district = Some(parsed.district_code.as_str());
+                    let id = Some(parsed.household_id.as_str());
+                    rows.push(StoreRow::of_failure(failure.kind, id, district, Some(as_of), Some(identity)));
+                }
             }
         }
         outcome
@@ -222,6 +247,10 @@ impl<'r> Pipeline<'r> {
         write(&record, self.pretty, out);
         let district = parsed.map(|p| p.district_code.as_str());
         self.summary.apply(Contribution::of_status(district, record.status), 1);
+        if let Some(rows) = &mut self.store_rows {
+            let id = parsed.map(|p| p.household_id.as_str());
+            rows.push(StoreRow::of_failure(failure.kind, id, district, None, None));
+        }
         LineOutcome { status: record.status, id_hash: parsed.map(|p| id_hash(&p.household_id)), deployment: None }
     }
 }

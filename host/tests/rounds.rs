@@ -483,8 +483,8 @@ fn four_rounds_give_the_bulletin_the_results_files_give() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("household `nobody` is in no round"));
 
-    // One row per household per round.
-    let rows = sqlite_count(&store, "SELECT count(*) FROM household_rounds");
+    // One row per line per round: a household's, or an unnamed line's.
+    let rows = sqlite_count(&store, "SELECT count(*) FROM households");
     let lines: usize = rounds.iter().map(|r| r.households.len()).sum();
     assert_eq!(rows, lines as i64);
 }
@@ -524,28 +524,25 @@ fn a_label_is_not_reused_with_another_registry_and_a_replace_leaves_no_orphans()
     };
     let out = batch(&rounds[0], &rounds[0].registry, &[]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
-    let first = sqlite_count(&store, "SELECT count(*) FROM household_rounds");
+    let first = sqlite_count(&store, "SELECT count(*) FROM households");
     // Another registry under the same label: refused before the batch runs.
     let out = batch(&rounds[2], &rounds[2].registry, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("pass `--replace`"), "{}", text(&out.stderr));
-    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM household_rounds"), first);
+    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM households"), first);
     // With --replace: the round is replaced whole, and nothing is left over.
     let out = batch(&rounds[2], &rounds[2].registry, &["--replace"]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
     assert_eq!(sqlite_count(&store, "SELECT count(*) FROM rounds"), 1);
-    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM household_rounds"), rounds[2].households.len() as i64);
+    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM households"), rounds[2].households.len() as i64);
     assert_eq!(
-        sqlite_count(
-            &store,
-            "SELECT (SELECT count(*) FROM flags WHERE household_round_id NOT IN (SELECT id FROM household_rounds)) \
-             + (SELECT count(*) FROM decisions WHERE household_round_id NOT IN (SELECT id FROM household_rounds)) \
-             + (SELECT count(*) FROM household_rounds WHERE round_id NOT IN (SELECT id FROM rounds))"
-        ),
-        0
+        sqlite_count(&store, "SELECT sum(lines) FROM blocks"),
+        rounds[2].households.len() as i64,
+        "every record is kept once"
     );
+    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM blocks WHERE round_id NOT IN (SELECT id FROM rounds)"), 0);
     // Foreign keys are declared and enforced by the store's connection.
-    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM pragma_foreign_key_list('flags')"), 1);
+    assert_eq!(sqlite_count(&store, "SELECT count(*) FROM pragma_foreign_key_list('blocks')"), 1);
     let out = rulehost(&["rounds", "--store", &store_s, "--json"]);
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed[0]["households"], rounds[2].households.len());
@@ -610,7 +607,7 @@ fn kill_9_during_the_store_write_leaves_the_previous_round() {
     assert_eq!(check, "ok");
     let households: i64 = conn.query_row("SELECT households FROM rounds WHERE label = 'r1'", [], |r| r.get(0)).unwrap();
     assert_eq!(households, 200, "the previous round stands");
-    let rows: i64 = conn.query_row("SELECT count(*) FROM household_rounds", [], |r| r.get(0)).unwrap();
+    let rows: i64 = conn.query_row("SELECT count(*) FROM households", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 200);
 }
 
@@ -959,4 +956,99 @@ fn workbook_matches(path: &Path, b: &Value) {
     let want_plugins: Vec<String> =
         b["plugins_changed"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(plugins, want_plugins);
+}
+
+/// Every row and record of a store, as text: the blocks in order, each
+/// with its rows' JSON and its records decompressed.
+fn store_contents(store: &Path) -> Vec<(i64, i64, String, String)> {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut stmt =
+        conn.prepare("SELECT first_line, lines, households, records FROM blocks ORDER BY first_line").unwrap();
+    stmt.query_map([], |r| {
+        let records: Vec<u8> = r.get(3)?;
+        let records = String::from_utf8(zstd::decode_all(records.as_slice()).unwrap()).unwrap();
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, records))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn a_round_kept_beside_the_batch_equals_one_written_from_its_results_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two district plugins, hostile lines, repeated ids and enough lines
+    // for several blocks.
+    let params = harness::root().join("plugins/baseline/params.toml");
+    let registry = registry_with_chengkou(&dir.path().join("registry"), "district-chengkou", &params);
+    let mut input = sample(700, 11);
+    let first_id = households(1, 11)[0]["household_id"].as_str().unwrap().to_owned();
+    let mut repeated = households(1, 11)[0].clone();
+    repeated["income"]["wage"] = json!(1);
+    let mut unknown = households(2, 11)[1].clone();
+    unknown["district_code"] = json!("500999");
+    unknown["household_id"] = json!("unknown-district");
+    for line in [
+        serde_json::to_string(&repeated).unwrap(),
+        "not json".to_owned(),
+        serde_json::to_string(&unknown).unwrap(),
+        "{\"household_id\":\"bad\"}".to_owned(),
+    ] {
+        input.extend_from_slice(line.as_bytes());
+        input.push(b'\n');
+    }
+    input.extend_from_slice(&sample(400, 12));
+    let input_path = dir.path().join("in.jsonl");
+    std::fs::write(&input_path, &input).unwrap();
+    let (results, beside) = (dir.path().join("out.jsonl"), dir.path().join("beside.db"));
+    let out = rulehost(&[
+        "batch",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+        "--output",
+        results.to_str().unwrap(),
+        "--store",
+        beside.to_str().unwrap(),
+        "--round",
+        "r1",
+        "--jobs",
+        "2",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    let from_files = dir.path().join("files.db");
+    let mut store = rulehost::rounds::Store::open(&from_files).unwrap();
+    let round = rulehost::rounds::NewRound {
+        label: "r1",
+        as_of: None,
+        fingerprint: "f",
+        plugins: "[]".to_owned(),
+        rounds_for_elimination: None,
+        replace: false,
+    };
+    let open = |p: &Path| std::io::BufReader::new(std::fs::File::open(p).unwrap());
+    let info = store.write_round_from_files(&round, open(&results), open(&input_path)).unwrap();
+    assert_eq!(info.households, 1104);
+    assert_eq!(info.rejected, 4, "three hostile lines and one repeated id");
+
+    let (a, b) = (store_contents(&beside), store_contents(&from_files));
+    assert_eq!(a.len(), 1104_usize.div_ceil(256));
+    assert_eq!(a, b, "the batch's rows and the rows read back from its records differ");
+    // The repeated id keeps its record but not the id; the first stands.
+    let conn = rusqlite::Connection::open(&beside).unwrap();
+    let first: (i64, String) = conn
+        .query_row("SELECT line, status FROM households WHERE household_id = ?1", [&first_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(first, (1, "ok".to_owned()));
+    let unnamed: i64 =
+        conn.query_row("SELECT count(*) FROM households WHERE household_id IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(unnamed, 3, "the repeated id, the line that is not JSON and the household without an id");
+    // Every line's record is there, once, in order.
+    let records: String = a.iter().map(|(_, _, _, r)| r.as_str()).collect();
+    assert_eq!(records, std::fs::read_to_string(&results).unwrap());
 }

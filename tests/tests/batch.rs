@@ -187,8 +187,9 @@ fn a_resumed_batch_refuses_another_input() {
 
     // The same input: the rest of the records, exactly.
     let mut rest = Vec::new();
-    let report = batch::run_from(&registry, &reader, &mut input.as_slice(), &mut rest, None, options, &(), resume())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let report =
+        batch::run_from(&registry, &reader, &mut input.as_slice(), &mut rest, None, options, &(), resume(), None)
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.lines, 450);
     assert_eq!(rest, out[resume().bytes as usize..]);
 
@@ -197,11 +198,20 @@ fn a_resumed_batch_refuses_another_input() {
         (sample(300, 5), "the input has 300 lines, but the partial output holds records for 400"),
     ] {
         let mut written = Vec::new();
-        let err =
-            batch::run_from(&registry, &reader, &mut other.as_slice(), &mut written, None, options, &(), resume())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
+        let err = batch::run_from(
+            &registry,
+            &reader,
+            &mut other.as_slice(),
+            &mut written,
+            None,
+            options,
+            &(),
+            resume(),
+            None,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(err.contains(expected), "{err}");
         assert!(written.is_empty(), "nothing is written for another input");
     }
@@ -231,7 +241,7 @@ fn a_resumed_batch_checks_a_rejected_line_at_the_cut() {
     assert_eq!(resume().lines, 100);
     let go_on = |input: &[u8]| {
         let mut rest = Vec::new();
-        batch::run_from(&registry, &reader, &mut &input[..], &mut rest, None, options, &(), resume())
+        batch::run_from(&registry, &reader, &mut &input[..], &mut rest, None, options, &(), resume(), None)
             .map(|_| rest)
             .map_err(|e| e.to_string())
     };

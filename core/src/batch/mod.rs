@@ -15,6 +15,7 @@ use std::io::{BufRead, Write};
 use crossbeam_channel::bounded;
 use rulehost_sdk::Date;
 
+use crate::record::StoreRow;
 use crate::registry::Registry;
 use rulehost_input::HouseholdReader;
 
@@ -66,6 +67,24 @@ impl Progress for () {
     fn update(&self, _: u64, _: u64) {}
 }
 
+/// A chunk of records as written, in input order, with a results store's
+/// row for each (see [`Keep`]).
+#[derive(Debug)]
+pub struct KeptChunk {
+    /// The line number of the first record.
+    pub first_line: u64,
+    /// The records, one JSON line each, exactly as written to the output.
+    pub records: Vec<u8>,
+    /// One row per record, in the same order.
+    pub rows: Vec<StoreRow>,
+}
+
+/// Where a batch that keeps a round hands each chunk once it is written.
+pub trait Keep {
+    /// Takes the next chunk; an error stops the batch.
+    fn keep(&mut self, chunk: KeptChunk) -> std::io::Result<()>;
+}
+
 /// Evaluates every line of `input`, writing one record per line to
 /// `output` in input order (and non-ok records also to `rejects`).
 pub fn run(
@@ -77,14 +96,15 @@ pub fn run(
     options: BatchOptions,
     progress: &dyn Progress,
 ) -> std::io::Result<BatchReport> {
-    run_from(registry, reader, input, output, rejects, options, progress, Resume::default())
+    run_from(registry, reader, input, output, rejects, options, progress, Resume::default(), None)
 }
 
 /// Like [`run`], but after the first `resume.lines` lines, whose records an
 /// interrupted run already wrote: those lines are read only to be skipped
 /// (the last one is checked against the last kept record), and the report
-/// and duplicate check start from the kept records.
-#[expect(clippy::too_many_arguments, reason = "run's arguments plus the resume point")]
+/// and duplicate check start from the kept records. With `keep`, every
+/// written chunk also goes there with its store rows.
+#[expect(clippy::too_many_arguments, reason = "run's arguments plus the resume point and the store")]
 pub fn run_from(
     registry: &Registry,
     reader: &HouseholdReader,
@@ -94,6 +114,7 @@ pub fn run_from(
     options: BatchOptions,
     progress: &dyn Progress,
     resume: Resume,
+    keep: Option<&mut dyn Keep>,
 ) -> std::io::Result<BatchReport> {
     let jobs = options.jobs.max(1);
     let (chunk_tx, chunk_rx) = bounded::<read::Chunk>(jobs * 2);
@@ -108,10 +129,11 @@ pub fn run_from(
         });
         for _ in 0..jobs {
             let (rx, tx) = (chunk_rx.clone(), done_tx.clone());
-            scope.spawn(move || work::work(registry, reader, options, &rx, &tx));
+            let store_rows = keep.is_some();
+            scope.spawn(move || work::work(registry, reader, options, store_rows, &rx, &tx));
         }
         drop((chunk_rx, done_tx));
-        let written = write::write_in_order(&done_rx, &slot_rx, output, &mut rejects, progress, tally);
+        let written = write::write_in_order(&done_rx, &slot_rx, output, &mut rejects, keep, progress, tally);
         // Unblock the reader if the writer stopped early.
         drop(slot_rx);
         drop(done_rx);

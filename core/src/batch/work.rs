@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::BatchOptions;
 use super::read::{Chunk, Line};
 use crate::pipeline::{LineOutcome, Pipeline};
+use crate::record::StoreRow;
 use crate::registry::Registry;
 use crate::summary::Summary;
 use rulehost_input::HouseholdReader;
@@ -27,6 +28,8 @@ pub(super) struct EvaluatedChunk {
     pub bytes_read: u64,
     /// Plugins caught keeping state in this chunk.
     pub stateful: Vec<String>,
+    /// A results store's row for each line, when the batch keeps a round.
+    pub store_rows: Vec<StoreRow>,
 }
 
 impl EvaluatedChunk {
@@ -42,10 +45,11 @@ pub(super) fn work(
     registry: &Registry,
     reader: &HouseholdReader,
     options: BatchOptions,
+    store_rows: bool,
     chunks: &Receiver<Chunk>,
     done: &Sender<EvaluatedChunk>,
 ) {
-    let mut pipeline = new_pipeline(registry, reader, options);
+    let mut pipeline = new_pipeline(registry, reader, options).keep_store_rows(store_rows);
     for chunk in chunks {
         let mut result = evaluate_chunk(&mut pipeline, &chunk, options.max_line_bytes);
         let stateful = find_state(registry, reader, options, &chunk, &result);
@@ -54,7 +58,7 @@ pub(super) fn work(
         } else {
             // Evaluate this chunk again, every household in a fresh instance.
             pipeline.take_summary();
-            let mut fresh = new_pipeline(registry, reader, options).fresh_each(true);
+            let mut fresh = new_pipeline(registry, reader, options).fresh_each(true).keep_store_rows(store_rows);
             result = evaluate_chunk(&mut fresh, &chunk, options.max_line_bytes);
             result.summary = fresh.take_summary();
         }
@@ -99,6 +103,7 @@ fn evaluate_chunk(pipeline: &mut Pipeline<'_>, chunk: &Chunk, max: usize) -> Eva
         summary: Summary::default(),
         bytes_read: chunk.bytes_read,
         stateful: Vec::new(),
+        store_rows: pipeline.take_store_rows(),
     }
 }
 

@@ -7,9 +7,9 @@ use std::io::Write;
 
 use crossbeam_channel::Receiver;
 
-use super::Progress;
 use super::work::EvaluatedChunk;
-use crate::record::{Record, RecordView};
+use super::{Keep, KeptChunk, Progress};
+use crate::record::{Record, RecordView, StoreRow};
 use crate::summary::{Contribution, Summary};
 use rulehost_input::{Failure, FailureKind, Status};
 
@@ -54,6 +54,7 @@ pub(super) fn write_in_order(
     slots: &Receiver<()>,
     output: &mut dyn Write,
     rejects: &mut Option<&mut dyn Write>,
+    mut keep: Option<&mut dyn Keep>,
     progress: &dyn Progress,
     tally: Tally,
 ) -> std::io::Result<BatchReport> {
@@ -74,6 +75,10 @@ pub(super) fn write_in_order(
             report.summary.merge(&chunk.summary);
             for name in chunk.stateful {
                 *report.stateful.entry(name).or_default() += 1;
+            }
+            if let Some(keep) = keep.as_mut() {
+                let records = std::mem::take(&mut chunk.out);
+                keep.keep(KeptChunk { first_line: chunk.first_line, records, rows: chunk.store_rows })?;
             }
             progress.update(report.lines, chunk.bytes_read);
             slots.recv().ok();
@@ -115,6 +120,10 @@ fn dedupe(chunk: &mut EvaluatedChunk, seen: &mut HashSet<u128>) {
                 chunk.summary.apply(Contribution::of_status(district, Status::Rejected), 1);
                 write_duplicate(&record, chunk.first_line + i as u64, &mut out);
                 outcome.status = Status::Rejected;
+                if let Some(row) = chunk.store_rows.get_mut(i) {
+                    let (id, district) = (record.household_id.as_deref(), record.district_code.as_deref());
+                    *row = StoreRow::of_failure(FailureKind::DuplicateHouseholdId, id, district, None, None);
+                }
             }
             _ => out.extend_from_slice(old),
         }

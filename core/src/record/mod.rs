@@ -4,8 +4,10 @@
 
 mod json;
 mod read;
+mod store_row;
 mod write;
 
 pub use json::write_ok;
 pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
+pub use store_row::{StoreRow, can_work};
 pub use write::{DecisionOut, FlagOut, MemberIds, Record};

@@ -202,8 +202,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let bar_progress = Bar(bar.clone(), Instant::now());
-    let evaluate = |output: &mut dyn std::io::Write, rejects: Option<&mut dyn std::io::Write>| {
-        batch::run_from(&registry, &reader, &mut input, output, rejects, options, &bar_progress, resume)
+    let evaluate = |output: &mut dyn std::io::Write,
+                    rejects: Option<&mut dyn std::io::Write>,
+                    keep: Option<&mut dyn batch::Keep>| {
+        batch::run_from(&registry, &reader, &mut input, output, rejects, options, &bar_progress, resume, keep)
             .context("running the batch")
     };
     let rejects_writer = rejects.as_mut().map(Output::writer);
@@ -211,32 +213,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // A fresh batch: the round is written from the records as they are
         // written, on a thread of its own, and committed once the output
         // file is whole.
-        Some((store, round)) if !resumed_run => {
-            let household_lines = open(&args.input)?;
-            std::thread::scope(|scope| -> anyhow::Result<_> {
-                let (mut tee, feed) = rulehost::rounds::channel(output.writer());
-                let round: &NewRound<'_> = round;
-                let writer = scope.spawn(move || store.write_round(round, feed, household_lines));
-                let finished = evaluate(&mut tee, rejects_writer);
-                let end = tee.end();
-                let report = match finished.and_then(|report| Ok((report, results.finish(output)?))) {
-                    Ok((report, ())) => report,
-                    Err(e) => {
-                        drop(end);
-                        writer.join().ok();
-                        return Err(e);
-                    }
-                };
-                end.send();
-                let info = writer
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
-                    .with_context(|| format!("keeping round `{}` in the store", round.label))?;
-                Ok((report, Some(info)))
-            })?
-        }
+        Some((store, round)) if !resumed_run => std::thread::scope(|scope| -> anyhow::Result<_> {
+            let (mut sender, feed) = rulehost::rounds::channel();
+            let round: &NewRound<'_> = round;
+            let writer = scope.spawn(move || store.write_round(round, feed));
+            let finished = evaluate(output.writer(), rejects_writer, Some(&mut sender));
+            let end = sender;
+            let report = match finished.and_then(|report| Ok((report, results.finish(output)?))) {
+                Ok((report, ())) => report,
+                Err(e) => {
+                    drop(end);
+                    writer.join().ok();
+                    return Err(e);
+                }
+            };
+            end.end();
+            let info = writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
+                .with_context(|| format!("keeping round `{}` in the store", round.label))?;
+            Ok((report, Some(info)))
+        })?,
         _ => {
-            let report = evaluate(output.writer(), rejects_writer)?;
+            let report = evaluate(output.writer(), rejects_writer, None)?;
             results.finish(output)?;
             (report, None)
         }
@@ -252,7 +251,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // written from the whole results file once it is complete.
         (None, Some((store, round))) => Some(
             store
-                .write_round(round, open(&args.output)?, open(&args.input)?)
+                .write_round_from_files(round, open(&args.output)?, open(&args.input)?)
                 .with_context(|| format!("keeping round `{}` in the store", round.label))?,
         ),
         (None, None) => None,

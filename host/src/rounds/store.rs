@@ -9,15 +9,13 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use rulehost_core::record::RecordView;
-use rulehost_input::Status;
-use rulehost_sdk::types::LaborCapacity;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 /// The schema, one step per entry: entry `i` takes `user_version` from `i`
 /// to `i + 1`. Append, never edit.
-const MIGRATIONS: &[&str] = &[
-    r"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r"
 CREATE TABLE rounds (
     id            INTEGER PRIMARY KEY,
     label         TEXT NOT NULL UNIQUE,
@@ -70,13 +68,65 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_by_household_round ON decisions(household_round_id);
 ",
-    r"
+    ),
+    Migration::Sql(
+        r"
 -- The dated parameter `rounds_for_elimination` in force for the round's
 -- registry, as JSON `[[valid_from, rounds], ...]`; NULL when its parameter
 -- files do not give it.
 ALTER TABLE rounds ADD COLUMN rounds_for_elimination TEXT;
 ",
+    ),
+    // Households and records in blocks of consecutive lines: a row per
+    // household and round cost more than the whole batch's work for that
+    // household (see docs/rounds.md). Earlier rounds are converted.
+    Migration::Rust(super::migrate::blocks),
 ];
+
+/// One schema step.
+pub(super) enum Migration {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> std::result::Result<(), Checked>),
+}
+
+/// Migration 3's table. A block holds lines `first_line .. first_line +
+/// lines - 1` of a round: `households` is a JSON array with one entry per
+/// line, `[household_id, district, status, category, per_capita_income,
+/// plugin, plugin_version, dibao_fen, can_work, flags, decisions]`
+/// (`household_id` null for a line that names no household or repeats
+/// one; `category` and `can_work` for `ok` records; `flags` as `[{code,
+/// severity, members}]`, `decisions` the eligible ones as `[{program,
+/// members, amount_fen, level}]`); `records` is the lines' full records as
+/// the batch wrote them, zstd-compressed.
+pub(super) const TABLES: &str = r"
+CREATE TABLE blocks (
+    round_id   INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    first_line INTEGER NOT NULL,
+    lines      INTEGER NOT NULL,
+    households TEXT NOT NULL,
+    records    BLOB NOT NULL,
+    PRIMARY KEY (round_id, first_line)
+);
+";
+
+/// Migration 3's views: a row per household and round, flag and eligible
+/// decision, for queries by hand (`track` reads the blocks).
+pub(super) const VIEWS: &str = r"
+CREATE VIEW households AS
+    SELECT b.round_id, b.first_line + h.key AS line, h.value ->> 0 AS household_id, h.value ->> 1 AS district,
+           h.value ->> 2 AS status, h.value ->> 3 AS category, h.value ->> 4 AS per_capita_income,
+           h.value ->> 5 AS plugin, h.value ->> 6 AS plugin_version, h.value ->> 7 AS dibao_fen,
+           h.value ->> 8 AS can_work, h.value -> 9 AS flags, h.value -> 10 AS decisions
+    FROM blocks b, json_each(b.households) h;
+CREATE VIEW flags AS
+    SELECT h.round_id, h.line, h.household_id, f.value ->> 'code' AS code, f.value ->> 'severity' AS severity,
+           f.value -> 'members' AS members
+    FROM households h, json_each(h.flags) f;
+CREATE VIEW decisions AS
+    SELECT h.round_id, h.line, h.household_id, d.value ->> 'program' AS program, d.value -> 'members' AS members,
+           d.value ->> 'amount_fen' AS amount_fen, d.value ->> 'level' AS level
+    FROM households h, json_each(h.decisions) d;
+";
 
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +196,10 @@ impl Store {
         let sql = |source| StoreError::Sqlite { path: name.clone(), source };
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        // A new store's pages: the largest size, so that most blocks (about
+        // 60 KB) fit in one page instead of a chain of overflow pages. No
+        // effect on an existing store.
+        conn.pragma_update(None, "page_size", 65_536).map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(sql)?;
@@ -168,7 +222,13 @@ impl Store {
         let sql = |source| StoreError::Sqlite { path: path.clone(), source };
         for (i, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
             let tx = self.conn.transaction().map_err(sql)?;
-            tx.execute_batch(step).map_err(sql)?;
+            match step {
+                Migration::Sql(step) => tx.execute_batch(step).map_err(sql)?,
+                Migration::Rust(step) => step(&tx).map_err(|e| match e {
+                    Checked::Sql(source) => sql(source),
+                    Checked::Store(e) => e,
+                })?,
+            }
             tx.pragma_update(None, "user_version", i + 1).map_err(sql)?;
             tx.commit().map_err(sql)?;
         }
@@ -185,24 +245,34 @@ impl Store {
         })
     }
 
-    /// Writes a round from a results file and the input it was made from,
-    /// in one transaction: the round replaces any round of the same label
-    /// (with `replace`, or when the registry is the same), and is whole or
-    /// absent.
+    /// Writes a round from chunks of records with their store rows (a
+    /// batch's, as it runs), in one transaction: the round replaces any
+    /// round of the same label (with `replace`, or when the registry is the
+    /// same), and is whole or absent: an error from `chunks` keeps nothing.
     pub fn write_round(
         &mut self,
         round: &NewRound<'_>,
-        results: impl BufRead,
-        input: impl BufRead,
+        chunks: impl Iterator<Item = std::io::Result<rulehost_core::batch::KeptChunk>>,
     ) -> Result<RoundInfo> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
-        let info = write_in(&tx, round, results, input).map_err(|e| match e {
+        let info = super::write::write_in(&tx, round, chunks).map_err(|e| match e {
             Checked::Sql(source) => StoreError::Sqlite { path: path.clone(), source },
             Checked::Store(e) => e,
         })?;
         tx.commit().map_err(|source| StoreError::Sqlite { path, source })?;
         Ok(info)
+    }
+
+    /// Writes a round from a whole results file and the input it was made
+    /// from (a resumed batch's round), reading each record once.
+    pub fn write_round_from_files(
+        &mut self,
+        round: &NewRound<'_>,
+        results: impl BufRead,
+        input: impl BufRead,
+    ) -> Result<RoundInfo> {
+        self.write_round(round, super::write::chunks_of_files(results, input))
     }
 
     /// Every round, in round order (as-of date, then label).
@@ -240,27 +310,53 @@ impl Store {
     }
 
     /// The full records kept for one household, in round order:
-    /// `(round label, record JSON)`, decompressed.
+    /// `(round label, record JSON)`, each as the batch wrote it.
     pub fn records(&self, household_id: &str) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        self.each_round_of(household_id, |label, _, _, index, records| {
+            let what = || format!("the record of household `{household_id}` in round `{label}`");
+            let text = decompress(records).map_err(|source| StoreError::Io { what: what(), source })?;
+            let record = text.split_inclusive('\n').nth(index).ok_or_else(|| StoreError::Io {
+                what: what(),
+                source: std::io::Error::other("its block holds fewer records than rows"),
+            })?;
+            out.push((label.to_owned(), record.trim_end_matches(['\n', '\r']).to_owned()));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `found(round label, as-of date, row, the row's index in its
+    /// block, the block's compressed records)` for each round that holds
+    /// `household_id`, in round order.
+    pub(super) fn each_round_of(
+        &self,
+        household_id: &str,
+        mut found: impl FnMut(&str, &str, &super::rows::RowView<'_>, usize, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let e = |x| self.sql_error(x);
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT r.label, r.record_dictionary, h.record FROM household_rounds h JOIN rounds r ON r.id = h.round_id \
-                 WHERE h.household_id = ?1 ORDER BY r.as_of, r.label",
+                "SELECT r.label, r.as_of, b.households, b.records FROM blocks b \
+                 JOIN rounds r ON r.id = b.round_id WHERE instr(b.households, ?1) > 0 \
+                 ORDER BY r.as_of, r.label, b.first_line",
             )
-            .map_err(self.err())?;
-        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = stmt
-            .query_map([household_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(self.err())?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(self.err())?;
-        rows.into_iter()
-            .map(|(label, dictionary, data)| {
-                let record = decompress(&dictionary, &data)
-                    .map_err(|source| StoreError::Io { what: format!("the record of round `{label}`"), source })?;
-                Ok((label, record))
-            })
-            .collect()
+            .map_err(e)?;
+        let mut rows = stmt.query([super::rows::needle(household_id)]).map_err(e)?;
+        while let Some(r) = rows.next().map_err(e)? {
+            let label: String = r.get(0).map_err(e)?;
+            let as_of: String = r.get(1).map_err(e)?;
+            let households = r.get_ref(2).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
+            let parsed = super::rows::parse(households).map_err(|source| StoreError::Io {
+                what: format!("a block of round `{label}`"),
+                source: source.into(),
+            })?;
+            let Some(index) = parsed.iter().position(|row| row.household_id() == Some(household_id)) else { continue };
+            let records = r.get_ref(3).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
+            found(&label, &as_of, &parsed[index], index, records)?;
+        }
+        Ok(())
     }
 
     /// The `rounds_for_elimination` in force at round `label`'s as-of
@@ -293,7 +389,7 @@ impl Store {
     }
 }
 
-enum Checked {
+pub(super) enum Checked {
     Sql(rusqlite::Error),
     Store(StoreError),
 }
@@ -310,7 +406,7 @@ impl From<StoreError> for Checked {
     }
 }
 
-fn check_label(conn: &Connection, round: &NewRound<'_>) -> std::result::Result<(), Checked> {
+pub(super) fn check_label(conn: &Connection, round: &NewRound<'_>) -> std::result::Result<(), Checked> {
     let stored: Option<String> =
         conn.query_row("SELECT fingerprint FROM rounds WHERE label = ?1", [round.label], |r| r.get(0)).optional()?;
     match stored {
@@ -322,264 +418,17 @@ fn check_label(conn: &Connection, round: &NewRound<'_>) -> std::result::Result<(
     }
 }
 
-fn io(what: &str) -> impl Fn(std::io::Error) -> Checked + '_ {
-    move |source| Checked::Store(StoreError::Io { what: what.to_owned(), source })
-}
-
-/// The household fact the risk-elimination test needs, read from the kept
-/// household only for the few households that pass the test's other
-/// conditions (`track`), not for every household as a round is written.
-/// Reading these fields alone is several times faster than the whole
-/// `HouseholdDoc`.
-#[derive(serde::Deserialize)]
-pub(super) struct Labour {
-    members: Vec<MemberLabour>,
-}
-
-#[derive(serde::Deserialize)]
-struct MemberLabour {
-    resident: bool,
-    labor_capacity: LaborCapacity,
-}
-
-/// Whether a resident can work (labour capacity full or partial): the
-/// risk-elimination test's household fact.
-pub(super) fn can_work(household: &Labour) -> bool {
-    household.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, LaborCapacity::None))
-}
-
-/// The input lines, read forward to the line a record names (records are
-/// in input order, one per line); the first lines are read ahead to train
-/// the household dictionary on.
-struct InputLines<I> {
-    input: I,
-    ahead: std::collections::VecDeque<Vec<u8>>,
-    /// Lines taken so far.
-    at: u64,
-    line: Vec<u8>,
-}
-
-impl<I: BufRead> InputLines<I> {
-    fn new(mut input: I, ahead: usize) -> std::result::Result<InputLines<I>, Checked> {
-        let mut lines = std::collections::VecDeque::with_capacity(ahead);
-        while lines.len() < ahead {
-            let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line).map_err(io("the input file"))? == 0 {
-                break;
-            }
-            trim(&mut line);
-            lines.push_back(line);
-        }
-        Ok(InputLines { input, ahead: lines, at: 0, line: Vec::new() })
-    }
-
-    /// Input line `n` (1-based, at or after the last one taken), or `None`
-    /// when the record names a line already passed.
-    fn take(&mut self, n: u64) -> std::result::Result<Option<&[u8]>, Checked> {
-        if n <= self.at {
-            return Ok(None);
-        }
-        while self.at < n {
-            self.line.clear();
-            match self.ahead.pop_front() {
-                Some(line) => self.line = line,
-                None => {
-                    if self.input.read_until(b'\n', &mut self.line).map_err(io("the input file"))? == 0 {
-                        return Err(StoreError::BadRecord {
-                            line: n,
-                            message: "the input file has fewer lines than the results file".to_owned(),
-                        }
-                        .into());
-                    }
-                    trim(&mut self.line);
-                }
-            }
-            self.at += 1;
-        }
-        Ok(Some(&self.line))
-    }
-}
-
-fn trim(line: &mut Vec<u8>) {
-    while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-        line.pop();
-    }
-}
-
-/// Records and households trained on to build a round's compression
-/// dictionaries.
-const DICTIONARY_SAMPLES: usize = 2000;
-const DICTIONARY_BYTES: usize = 64 * 1024;
-/// zstd level: fast, and with a dictionary most of the gain is there.
-const LEVEL: i32 = 3;
-
-/// A zstd dictionary trained on `samples` (empty when there are too few to
-/// train on: then rows are compressed without one).
-fn dictionary<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<u8> {
-    let samples: Vec<&[u8]> = samples.collect();
-    if samples.len() < 16 {
-        return Vec::new();
-    }
-    zstd::dict::from_samples(&samples, DICTIONARY_BYTES).unwrap_or_default()
-}
-
-fn write_in(
-    tx: &Transaction<'_>,
-    round: &NewRound<'_>,
-    results: impl BufRead,
-    input: impl BufRead,
-) -> std::result::Result<RoundInfo, Checked> {
-    check_label(tx, round)?;
-    tx.execute("DELETE FROM rounds WHERE label = ?1", [round.label])?;
-    let created =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-
-    // The first records and households train the round's dictionaries;
-    // each record is then parsed once, as its row is written.
-    let mut results = results;
-    let mut first: Vec<Vec<u8>> = Vec::with_capacity(DICTIONARY_SAMPLES);
-    while first.len() < DICTIONARY_SAMPLES {
-        let mut record = Vec::new();
-        if results.read_until(b'\n', &mut record).map_err(io("the results file"))? == 0 {
-            break;
-        }
-        trim(&mut record);
-        first.push(record);
-    }
-    let mut input = InputLines::new(input, DICTIONARY_SAMPLES)?;
-    let record_dictionary = dictionary(first.iter().map(Vec::as_slice));
-    let household_dictionary = dictionary(input.ahead.iter().map(Vec::as_slice));
-    let compressor = |dictionary: &[u8]| zstd::bulk::Compressor::with_dictionary(LEVEL, dictionary);
-    let mut record_zstd = compressor(&record_dictionary).map_err(io("compressing"))?;
-    let mut household_zstd = compressor(&household_dictionary).map_err(io("compressing"))?;
-
-    // Counts and the as-of date are filled in once the records are read.
-    tx.execute(
-        "INSERT INTO rounds (label, as_of, fingerprint, plugins, households, ok, rejected, plugin_errors, monitored, \
-         created, record_dictionary, household_dictionary) VALUES (?1, '', ?2, ?3, 0, 0, 0, 0, 0, ?4, ?5, ?6)",
-        params![round.label, round.fingerprint, round.plugins, created, record_dictionary, household_dictionary],
-    )?;
-    let round_id = tx.last_insert_rowid();
-    let mut household_row = tx.prepare(
-        "INSERT INTO household_rounds (round_id, household_id, line, district, status, category, per_capita_income, \
-         plugin, plugin_version, dibao_fen, can_work, record, household) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?;
-    let mut flag_row =
-        tx.prepare("INSERT INTO flags (household_round_id, code, severity, members) VALUES (?1, ?2, ?3, ?4)")?;
-    let mut decision_row = tx.prepare(
-        "INSERT INTO decisions (household_round_id, program, members, amount_fen, level) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-
-    let mut info = RoundInfo {
-        label: round.label.to_owned(),
-        as_of: String::new(),
-        fingerprint: round.fingerprint.to_owned(),
-        plugins: round.plugins.clone(),
-        households: 0,
-        ok: 0,
-        rejected: 0,
-        plugin_errors: 0,
-        monitored: 0,
-    };
-    let mut first = first.into_iter();
-    let mut text = Vec::new();
-    loop {
-        match first.next() {
-            Some(record) => text = record,
-            None => {
-                text.clear();
-                if results.read_until(b'\n', &mut text).map_err(io("the results file"))? == 0 {
-                    break;
-                }
-                trim(&mut text);
-            }
-        }
-        let record = RecordView::parse(&text).map_err(|e| StoreError::BadRecord {
-            line: info.households + 1,
-            message: format!("not an evaluation record: {e}"),
-        })?;
-        let line = record.line.unwrap_or(info.households + 1);
-        info.households += 1;
-        match record.status {
-            Status::Ok => info.ok += 1,
-            Status::Rejected => info.rejected += 1,
-            Status::PluginError => info.plugin_errors += 1,
-        }
-        let ok = record.status == Status::Ok;
-        if ok && record.monitoring.is_some() {
-            info.monitored += 1;
-        }
-        if let Some(as_of) = record.as_of.as_deref()
-            && *as_of > *info.as_of
-        {
-            info.as_of = as_of.to_owned();
-        }
-        // A repeated household id is a rejected line of its own: it keeps
-        // its record but not the id, so that each household has one row.
-        let duplicate = record.error.as_ref().is_some_and(|e| e.kind == "duplicate_household_id");
-        let household_id = if duplicate { None } else { record.household_id.as_deref() };
-        let household = input.take(line)?.filter(|_| ok);
-        let household = household.map(|h| household_zstd.compress(h)).transpose().map_err(io("compressing"))?;
-        household_row.execute(params![
-            round_id,
-            household_id,
-            line,
-            record.district_code.as_deref(),
-            record.status.as_str(),
-            record.monitoring.as_deref().filter(|_| ok),
-            record.derived.map(|d| d.per_capita_income),
-            record.plugin.as_ref().map(|p| p.name.as_ref()),
-            record.plugin.as_ref().map(|p| p.version.as_ref()),
-            record.dibao_fen(),
-            // Left to `track` (NULL): see `Labour`.
-            None::<bool>,
-            record_zstd.compress(&text).map_err(io("compressing"))?,
-            household,
-        ])?;
-        let row = tx.last_insert_rowid();
-        for flag in &record.flags {
-            let members = serde_json::to_string(&flag.members).unwrap_or_default();
-            flag_row.execute(params![row, flag.code.as_ref(), flag.severity.as_ref(), members])?;
-        }
-        for decision in record.eligible() {
-            let members = serde_json::to_string(&decision.members).unwrap_or_default();
-            let fen = decision.amount_yuan.map(rulehost_core::record::yuan_to_fen);
-            decision_row.execute(params![row, decision.program.as_ref(), members, fen, decision.level.as_deref()])?;
-        }
-    }
-    if let Some(as_of) = &round.as_of {
-        info.as_of.clone_from(as_of);
-    }
-    tx.execute(
-        "UPDATE rounds SET as_of = ?2, households = ?3, ok = ?4, rejected = ?5, plugin_errors = ?6, monitored = ?7, \
-         rounds_for_elimination = ?8 WHERE id = ?1",
-        params![
-            round_id,
-            info.as_of,
-            info.households,
-            info.ok,
-            info.rejected,
-            info.plugin_errors,
-            info.monitored,
-            round.rounds_for_elimination
-        ],
-    )?;
-    Ok(info)
-}
-
-/// Decompresses a record or household kept in the store with its round's
-/// dictionary.
-pub(super) fn decompress(dictionary: &[u8], data: &[u8]) -> std::io::Result<String> {
-    let size = zstd::zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(16 << 20);
-    let mut d = zstd::bulk::Decompressor::with_dictionary(dictionary)?;
-    let bytes = d.decompress(data, usize::try_from(size).unwrap_or(16 << 20))?;
+/// Decompresses a block of records.
+pub(super) fn decompress(data: &[u8]) -> std::io::Result<String> {
+    let size = zstd::zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(64 << 20);
+    let bytes = zstd::bulk::decompress(data, usize::try_from(size).unwrap_or(64 << 20))?;
     String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     fn record(line: u64, id: &str, status: &str, category: Option<&str>, flag: Option<&str>) -> String {
         let monitoring = category.map_or("null".to_owned(), |c| format!("\"{c}\""));
@@ -599,7 +448,7 @@ mod tests {
     fn write(store: &mut Store, round: &NewRound<'_>, records: &[String]) -> Result<RoundInfo> {
         let results = records.join("\n") + "\n";
         let input = "{}\n".repeat(records.len());
-        store.write_round(round, results.as_bytes(), input.as_bytes())
+        store.write_round_from_files(round, results.as_bytes(), input.as_bytes())
     }
 
     fn count(store: &Store, table: &str) -> i64 {
@@ -618,7 +467,7 @@ mod tests {
         let info = write(&mut store, &round("2024-06", "f1", false), &records).unwrap();
         assert_eq!((info.households, info.ok, info.rejected, info.monitored), (3, 2, 1, 1));
         assert_eq!(info.as_of, "2024-03-01");
-        assert_eq!(count(&store, "household_rounds"), 3);
+        assert_eq!(count(&store, "households"), 3);
         assert_eq!(count(&store, "flags"), 1);
         assert_eq!(count(&store, "decisions"), 3);
         let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
@@ -635,26 +484,21 @@ mod tests {
         write(&mut store, &round("r1", "f1", false), &two).unwrap();
         // Same registry: a rerun replaces the round.
         write(&mut store, &round("r1", "f1", false), &two[..1]).unwrap();
-        assert_eq!(count(&store, "household_rounds"), 1);
+        assert_eq!(count(&store, "households"), 1);
         // Another registry: refused, and the store is unchanged.
         let err = write(&mut store, &round("r1", "f2", false), &two).unwrap_err();
         assert!(matches!(err, StoreError::LabelReused { .. }), "{err}");
         assert!(store.check_label(&round("r1", "f2", false)).is_err());
-        assert_eq!(count(&store, "household_rounds"), 1);
+        assert_eq!(count(&store, "households"), 1);
         // With --replace: replaced, no orphans.
         write(&mut store, &round("r1", "f2", true), &two).unwrap();
         assert_eq!(store.rounds().unwrap().len(), 1);
-        assert_eq!(count(&store, "household_rounds"), 2);
+        assert_eq!(count(&store, "households"), 2);
         assert_eq!(count(&store, "flags"), 1);
         assert_eq!(count(&store, "decisions"), 2);
         let orphans: i64 = store
             .conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM flags WHERE household_round_id NOT IN (SELECT id FROM household_rounds)) \
-                 + (SELECT count(*) FROM household_rounds WHERE round_id NOT IN (SELECT id FROM rounds))",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT count(*) FROM blocks WHERE round_id NOT IN (SELECT id FROM rounds)", [], |r| r.get(0))
             .unwrap();
         assert_eq!(orphans, 0);
     }
@@ -664,14 +508,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let bad = store.conn.execute(
-            "INSERT INTO flags (household_round_id, code, severity, members) VALUES (999, 'x', 'info', '[]')",
+            "INSERT INTO blocks (round_id, first_line, lines, households, records) VALUES (999, 1, 1, '[]', x'')",
             [],
         );
-        assert!(bad.is_err(), "a flag of no household round is refused");
+        assert!(bad.is_err(), "a block of no round is refused");
         let records = [record(1, "a", "ok", None, None), "{not json".to_owned()];
         assert!(write(&mut store, &round("r1", "f1", false), &records).is_err());
         assert_eq!(count(&store, "rounds"), 0);
-        assert_eq!(count(&store, "household_rounds"), 0);
+        assert_eq!(count(&store, "blocks"), 0);
     }
 
     #[test]
@@ -680,11 +524,114 @@ mod tests {
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let dup = record(2, "a", "rejected", None, None).replace("\"schema\"", "\"duplicate_household_id\"");
         write(&mut store, &round("r1", "f1", false), &[record(1, "a", "ok", None, None), dup]).unwrap();
-        let ids: i64 = store
+        let ids: i64 =
+            store.conn.query_row("SELECT count(*) FROM households WHERE household_id = 'a'", [], |r| r.get(0)).unwrap();
+        let unnamed: i64 = store
             .conn
-            .query_row("SELECT count(*) FROM household_rounds WHERE household_id = 'a'", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM households WHERE household_id IS NULL", [], |r| r.get(0))
             .unwrap();
-        assert_eq!((ids, count(&store, "household_rounds")), (1, 2));
+        assert_eq!((ids, count(&store, "households"), unnamed), (1, 2, 1));
+    }
+
+    #[test]
+    fn a_record_is_found_in_its_block_among_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let records: Vec<String> = (1..=1000).map(|i| record(i, &format!("h{i}"), "ok", None, None)).collect();
+        write(&mut store, &round("r1", "f1", false), &records).unwrap();
+        let blocks: i64 = count(&store, "blocks");
+        assert_eq!(blocks, 1000_u64.div_ceil(super::super::write::BLOCK_LINES) as i64);
+        for i in [1, 255, 256, 257, 512, 513, 999, 1000] {
+            let id = format!("h{i}");
+            assert_eq!(store.records(&id).unwrap(), [("r1".to_owned(), records[i - 1].clone())], "{id}");
+        }
+    }
+
+    /// A store as schema version 2 wrote it: one wide row per household
+    /// with the record and household compressed one by one, and flag and
+    /// decision rows.
+    fn version_two_store(path: &Path, record: &str, household: &str) {
+        let conn = Connection::open(path).unwrap();
+        for step in &MIGRATIONS[..2] {
+            let Migration::Sql(sql) = step else { panic!("the first two steps are SQL") };
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        let zip =
+            |text: &str| zstd::bulk::Compressor::with_dictionary(3, &[]).unwrap().compress(text.as_bytes()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO rounds VALUES (7, 'r1', '2024-03-01', 'f1', '[]', 2, 1, 1, 0, 1, 0, x'', x'', NULL)",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO household_rounds VALUES (1, 7, 'a', 1, '500229', 'ok', 'marginal', 4500.0, 'baseline', \
+             '1.0.0', 10050, NULL, ?1, ?2)",
+            params![zip(record), zip(household)],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO household_rounds VALUES (2, 7, NULL, 2, NULL, 'rejected', NULL, NULL, NULL, NULL, 0, NULL, ?1, NULL)",
+            params![zip("{\"line\":2}")],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO flags VALUES (1, 'guarantee.basic_medical', 'warning', '[\"m1\"]'); \
+             INSERT INTO flags VALUES (1, 'water.x', 'info', '[]'); \
+             INSERT INTO decisions VALUES (1, 'dibao', '[\"m1\",\"m2\"]', 10050, NULL);",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_version_two_store_is_converted_with_nothing_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let record = record(1, "a", "ok", Some("marginal"), Some("guarantee.basic_medical"));
+        let household =
+            r#"{"members":[{"resident":true,"labor_capacity":"partial"},{"resident":false,"labor_capacity":"full"}]}"#;
+        version_two_store(&path, &record, household);
+        let store = Store::open(&path).unwrap();
+        let v: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let row: (String, String, Option<bool>, i64) = store
+            .conn
+            .query_row(
+                "SELECT flags, decisions, can_work, dibao_fen FROM households WHERE household_id = 'a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                r#"[{"code":"guarantee.basic_medical","severity":"warning","members":["m1"]},{"code":"water.x","severity":"info","members":[]}]"#.to_owned(),
+                r#"[{"program":"dibao","members":["m1","m2"],"amount_fen":10050,"level":null}]"#.to_owned(),
+                Some(true),
+                10050
+            )
+        );
+        let unnamed: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM households WHERE household_id IS NULL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(unnamed, 1);
+        assert_eq!(store.records("a").unwrap(), [("r1".to_owned(), record.clone())]);
+        // The views give a flag or decision a row, as the old tables did.
+        assert_eq!(count(&store, "flags"), 2);
+        let fen: i64 = store.conn.query_row("SELECT amount_fen FROM decisions", [], |r| r.get(0)).unwrap();
+        assert_eq!(fen, 10050);
+        let old: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('household_rounds', 'flags_by_household_round')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0);
+        // The converted round reads as it was.
+        assert_eq!(store.history("a").unwrap()[0].flags, ["guarantee.basic_medical", "water.x"]);
+        assert_eq!(store.rounds().unwrap()[0].households, 2);
     }
 
     #[test]

@@ -11,9 +11,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use rusqlite::params;
 use serde::Serialize;
 
+use super::rows::{self, RowView};
 use super::store::{Result, Store, StoreError};
 
 /// Guarantee problems are `guarantee.*` flags; a district's `local.*`
@@ -37,6 +37,7 @@ struct Row {
 #[derive(Debug, Default)]
 struct Snapshot {
     rows: HashMap<String, Row>,
+    unnamed: u64,
 }
 
 /// Counts for one guarantee problem kind.
@@ -144,63 +145,52 @@ impl Store {
             .ok_or_else(|| StoreError::NoRound(label.to_owned()))
     }
 
-    fn snapshot(&self, round_id: i64) -> Result<Snapshot> {
+    /// Calls `f` with every row of a round, in line order.
+    fn each_row(&self, round_id: i64, mut f: impl FnMut(&RowView<'_>)) -> Result<()> {
         let e = |x| self.sql_error(x);
-        let mut snap = Snapshot::default();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT household_id, district, status, category, dibao_fen FROM household_rounds \
-                 WHERE round_id = ?1 AND household_id IS NOT NULL",
-            )
-            .map_err(e)?;
+        let mut stmt =
+            self.conn.prepare("SELECT households FROM blocks WHERE round_id = ?1 ORDER BY first_line").map_err(e)?;
         let mut rows = stmt.query([round_id]).map_err(e)?;
         while let Some(r) = rows.next().map_err(e)? {
-            let status: String = r.get(2).map_err(e)?;
-            let row = Row {
-                district: r.get::<_, Option<String>>(1).map_err(e)?.unwrap_or_default(),
-                ok: status == rulehost_core::Status::Ok.as_str(),
-                status,
-                category: r.get(3).map_err(e)?,
-                flags: BTreeSet::new(),
-                programs: BTreeSet::new(),
-                dibao_fen: r.get(4).map_err(e)?,
+            let households = r.get_ref(0).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
+            let parsed = rows::parse(households)
+                .map_err(|source| StoreError::Io { what: "a block of the store".to_owned(), source: source.into() })?;
+            parsed.iter().for_each(&mut f);
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self, round_id: i64) -> Result<Snapshot> {
+        let mut snap = Snapshot::default();
+        self.each_row(round_id, |row| {
+            let Some(id) = row.household_id() else {
+                snap.unnamed += 1;
+                return;
             };
-            snap.rows.insert(r.get(0).map_err(e)?, row);
-        }
-        for (table, column) in [("flags", "code"), ("decisions", "program")] {
-            let mut stmt = self
-                .conn
-                .prepare(&format!(
-                    "SELECT h.household_id, c.{column} FROM {table} c JOIN household_rounds h \
-                     ON h.id = c.household_round_id WHERE h.round_id = ?1 AND h.household_id IS NOT NULL"
-                ))
-                .map_err(e)?;
-            let mut rows = stmt.query([round_id]).map_err(e)?;
-            while let Some(r) = rows.next().map_err(e)? {
-                let id: String = r.get(0).map_err(e)?;
-                let code: String = r.get(1).map_err(e)?;
-                if let Some(row) = snap.rows.get_mut(&id) {
-                    if table == "flags" { &mut row.flags } else { &mut row.programs }.insert(code);
-                }
-            }
-        }
+            let kept = Row {
+                district: row.district().unwrap_or_default().to_owned(),
+                ok: row.ok(),
+                status: row.status().to_owned(),
+                category: row.category().map(str::to_owned),
+                flags: row.flags().map(str::to_owned).collect(),
+                programs: row.programs().map(str::to_owned).collect(),
+                dibao_fen: row.dibao_fen(),
+            };
+            snap.rows.insert(id.to_owned(), kept);
+        })?;
         Ok(snap)
     }
 
     /// `(household, code)` of the problems flagged on an `ok` record in a round.
     fn problems(&self, round_id: i64) -> Result<HashSet<(String, String)>> {
-        let e = |x| self.sql_error(x);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT h.household_id, f.code FROM flags f JOIN household_rounds h ON h.id = f.household_round_id \
-                 WHERE h.round_id = ?1 AND h.status = 'ok' AND h.household_id IS NOT NULL \
-                 AND (f.code LIKE 'guarantee.%' OR f.code LIKE 'local.%')",
-            )
-            .map_err(e)?;
-        let rows = stmt.query_map([round_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(e)?;
-        rows.collect::<std::result::Result<HashSet<_>, _>>().map_err(e)
+        let mut found = HashSet::new();
+        self.each_row(round_id, |row| {
+            let Some(id) = row.household_id().filter(|_| row.ok()) else { return };
+            for code in row.flags().filter(|c| c.starts_with(GUARANTEE) || c.starts_with(LOCAL)) {
+                found.insert((id.to_owned(), code.to_owned()));
+            }
+        })?;
+        Ok(found)
     }
 
     fn plugins_of(&self, round_id: i64) -> Result<BTreeMap<String, String>> {
@@ -260,14 +250,7 @@ impl Store {
             new: Vec::new(),
             gone: Vec::new(),
             not_evaluated: Vec::new(),
-            unidentified: self
-                .conn
-                .query_row(
-                    "SELECT count(*) FROM household_rounds WHERE round_id = ?1 AND household_id IS NULL",
-                    [cur_id],
-                    |r| r.get(0),
-                )
-                .map_err(|x| self.sql_error(x))?,
+            unidentified: cur.unnamed,
             candidates: Vec::new(),
         };
         if let Some((prev_id, _)) = &prev {
@@ -368,125 +351,87 @@ impl Store {
         Ok(b)
     }
 
-    /// Risk-elimination candidates at `ids[pos]` over `n` rounds.
+    /// Risk-elimination candidates at `ids[pos]` over `n` rounds: out of
+    /// every monitoring category, with no guarantee problem, in an `ok`
+    /// record in each of the last `n` rounds; monitored in an `ok` record
+    /// in some round before them; and able to work in this round.
     fn candidates(&self, ids: &[(i64, String)], pos: usize, n: usize) -> Result<Vec<Candidate>> {
         if n == 0 || pos < n {
             // Not monitored "before the last n" without a round before them.
             return Ok(Vec::new());
         }
-        let list = |rounds: &[(i64, String)]| rounds.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-        let (earlier, last) = (list(&ids[..pos + 1 - n]), list(&ids[pos + 1 - n..=pos]));
-        // Ids are the store's own integers, so formatting them in is safe.
-        let sql = format!(
-            "SELECT h.household_id, h.district, h.can_work, h.household, r.household_dictionary \
-             FROM household_rounds h JOIN rounds r ON r.id = h.round_id \
-             WHERE h.round_id = ?1 AND (h.can_work = 1 OR h.can_work IS NULL) AND h.household_id IN ( \
-                 SELECT q.household_id FROM household_rounds q \
-                 WHERE q.round_id IN ({last}) AND q.status = 'ok' AND q.category IS NULL \
-                   AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.household_round_id = q.id \
-                                   AND f.code LIKE 'guarantee.%') \
-                 GROUP BY q.household_id HAVING count(*) = ?2) \
-             AND h.household_id IN ( \
-                 SELECT p.household_id FROM household_rounds p \
-                 WHERE p.round_id IN ({earlier}) AND p.status = 'ok' AND p.category IS NOT NULL) \
-             ORDER BY h.household_id"
-        );
-        let e = |x| self.sql_error(x);
-        let mut stmt = self.conn.prepare(&sql).map_err(e)?;
-        type Found = (String, Option<String>, Option<bool>, Option<Vec<u8>>, Vec<u8>);
-        let found: Vec<Found> = stmt
-            .query_map(params![ids[pos].0, n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .map_err(e)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(e)?;
-        // Whether a resident can work: kept by stores written before
-        // rounds were streamed, else read from the household as evaluated.
-        let can_work = |known: Option<bool>, household: Option<Vec<u8>>, dictionary: &[u8]| -> Result<bool> {
-            if let Some(known) = known {
-                return Ok(known);
-            }
-            let Some(data) = household else { return Ok(false) };
-            let text = super::store::decompress(dictionary, &data)
-                .map_err(|source| StoreError::Io { what: "a household kept in the store".to_owned(), source })?;
-            Ok(serde_json::from_str::<super::store::Labour>(&text).is_ok_and(|l| super::store::can_work(&l)))
+        let out_of_monitoring =
+            |row: &RowView<'_>| row.ok() && row.category().is_none() && !row.flags().any(|c| c.starts_with(GUARANTEE));
+        // Household -> (district, evidence), from this round, then narrowed
+        // by each of the n - 1 rounds before it.
+        let mut found: HashMap<String, (String, Vec<Evidence>)> = HashMap::new();
+        let evidence = |label: &str, row: &RowView<'_>| Evidence {
+            round: label.to_owned(),
+            per_capita_income: row.per_capita_income(),
+            plugin: row.plugin().map(str::to_owned),
+            plugin_version: row.plugin_version().map(str::to_owned),
         };
-        let mut kept = Vec::with_capacity(found.len());
-        for (household_id, district, known, household, dictionary) in found {
-            if can_work(known, household, &dictionary)? {
-                kept.push((household_id, district));
+        let (cur_id, cur_label) = &ids[pos];
+        self.each_row(*cur_id, |row| {
+            if let Some(id) = row.household_id().filter(|_| out_of_monitoring(row) && row.can_work()) {
+                let district = row.district().unwrap_or_default().to_owned();
+                found.insert(id.to_owned(), (district, vec![evidence(cur_label, row)]));
             }
+        })?;
+        for (round_id, label) in ids[pos + 1 - n..pos].iter().rev() {
+            if found.is_empty() {
+                break;
+            }
+            let mut kept = HashMap::with_capacity(found.len());
+            self.each_row(*round_id, |row| {
+                let Some(id) = row.household_id().filter(|_| out_of_monitoring(row)) else { return };
+                if let Some((id, (district, mut seen))) = found.remove_entry(id) {
+                    seen.push(evidence(label, row));
+                    kept.insert(id, (district, seen));
+                }
+            })?;
+            found = kept;
         }
-        let found = kept;
-        let mut evidence = self
-            .conn
-            .prepare(&format!(
-                "SELECT r.label, h.per_capita_income, h.plugin, h.plugin_version FROM household_rounds h \
-                 JOIN rounds r ON r.id = h.round_id WHERE h.household_id = ?1 AND h.round_id IN ({last}) \
-                 ORDER BY r.as_of, r.label"
-            ))
-            .map_err(e)?;
-        let mut out = Vec::with_capacity(found.len());
-        for (household_id, district) in found {
-            let rows = evidence
-                .query_map([&household_id], |r| {
-                    Ok(Evidence {
-                        round: r.get(0)?,
-                        per_capita_income: r.get(1)?,
-                        plugin: r.get(2)?,
-                        plugin_version: r.get(3)?,
-                    })
-                })
-                .map_err(e)?
-                .collect::<std::result::Result<_, _>>()
-                .map_err(e)?;
-            out.push(Candidate { household_id, district: district.unwrap_or_default(), evidence: rows });
+        let mut monitored_before = HashSet::new();
+        for (round_id, _) in &ids[..pos + 1 - n] {
+            self.each_row(*round_id, |row| {
+                if let Some(id) = row.household_id().filter(|_| row.ok() && row.category().is_some())
+                    && found.contains_key(id)
+                {
+                    monitored_before.insert(id.to_owned());
+                }
+            })?;
         }
+        let mut out: Vec<Candidate> = found
+            .into_iter()
+            .filter(|(id, _)| monitored_before.contains(id))
+            .map(|(household_id, (district, mut evidence))| {
+                evidence.reverse();
+                Candidate { household_id, district, evidence }
+            })
+            .collect();
+        out.sort_by(|a, b| a.household_id.cmp(&b.household_id));
         Ok(out)
     }
 
     /// One household across every round it appears in, in round order.
     pub fn history(&self, household_id: &str) -> Result<Vec<HistoryRow>> {
-        let e = |x| self.sql_error(x);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.label, r.as_of, h.status, h.district, h.category, h.per_capita_income, h.plugin, \
-                 h.plugin_version, h.id FROM household_rounds h JOIN rounds r ON r.id = h.round_id \
-                 WHERE h.household_id = ?1 ORDER BY r.as_of, r.label",
-            )
-            .map_err(e)?;
-        let rows: Vec<(HistoryRow, i64)> = stmt
-            .query_map([household_id], |r| {
-                Ok((
-                    HistoryRow {
-                        round: r.get(0)?,
-                        as_of: r.get(1)?,
-                        status: r.get(2)?,
-                        district: r.get(3)?,
-                        category: r.get(4)?,
-                        per_capita_income: r.get(5)?,
-                        plugin: r.get(6)?,
-                        plugin_version: r.get(7)?,
-                        flags: Vec::new(),
-                        programs: Vec::new(),
-                    },
-                    r.get(8)?,
-                ))
-            })
-            .map_err(e)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(e)?;
-        let mut flags = self.conn.prepare("SELECT code FROM flags WHERE household_round_id = ?1").map_err(e)?;
-        let mut programs =
-            self.conn.prepare("SELECT program FROM decisions WHERE household_round_id = ?1").map_err(e)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (mut row, id) in rows {
-            row.flags =
-                flags.query_map([id], |r| r.get(0)).map_err(e)?.collect::<std::result::Result<_, _>>().map_err(e)?;
-            row.programs =
-                programs.query_map([id], |r| r.get(0)).map_err(e)?.collect::<std::result::Result<_, _>>().map_err(e)?;
-            out.push(row);
-        }
+        let mut out = Vec::new();
+        self.each_round_of(household_id, |label, as_of, row, _, _| {
+            out.push(HistoryRow {
+                round: label.to_owned(),
+                as_of: as_of.to_owned(),
+                status: row.status().to_owned(),
+                district: row.district().map(str::to_owned),
+                category: row.category().map(str::to_owned),
+                per_capita_income: row.per_capita_income(),
+                plugin: row.plugin().map(str::to_owned),
+                plugin_version: row.plugin_version().map(str::to_owned),
+                flags: row.flags().map(str::to_owned).collect(),
+                programs: row.programs().map(str::to_owned).collect(),
+            });
+            Ok(())
+        })?;
         Ok(out)
     }
 }
