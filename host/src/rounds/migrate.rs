@@ -74,7 +74,7 @@ pub(super) fn blocks(tx: &Transaction<'_>) -> std::result::Result<(), Checked> {
             record.push(b'\n');
             blocks.add(r.get(0)?, &row, &record, &mut insert, round_id)?;
         }
-        blocks.flush(&mut insert, round_id)?;
+        blocks.finish(tx, &mut insert, round_id)?;
     }
     drop((insert, rows));
     tx.execute_batch(

@@ -72,9 +72,3 @@ impl<'a> RowView<'a> {
 pub(super) fn parse(households: &[u8]) -> Result<Vec<RowView<'_>>, serde_json::Error> {
     serde_json::from_slice(households)
 }
-
-/// The text `instr` looks for to find the blocks that may hold a
-/// household: its id as a JSON string.
-pub(super) fn needle(household_id: &str) -> String {
-    serde_json::to_string(household_id).unwrap_or_default()
-}

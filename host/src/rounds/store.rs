@@ -107,6 +107,15 @@ CREATE TABLE blocks (
     records    BLOB NOT NULL,
     PRIMARY KEY (round_id, first_line)
 );
+-- Where each household of a round is: entries of 16 bytes, the FNV-1a
+-- 64-bit hash of the household id and its line, little-endian, sorted;
+-- an entry's bucket is its hash's top byte.
+CREATE TABLE household_index (
+    round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    bucket   INTEGER NOT NULL,
+    entries  BLOB NOT NULL,
+    PRIMARY KEY (round_id, bucket)
+) WITHOUT ROWID;
 ";
 
 /// Migration 3's views: a row per household and round, flag and eligible
@@ -328,33 +337,50 @@ impl Store {
 
     /// Calls `found(round label, as-of date, row, the row's index in its
     /// block, the block's compressed records)` for each round that holds
-    /// `household_id`, in round order.
+    /// `household_id`, in round order, found through the rounds' indexes.
     pub(super) fn each_round_of(
         &self,
         household_id: &str,
         mut found: impl FnMut(&str, &str, &super::rows::RowView<'_>, usize, &[u8]) -> Result<()>,
     ) -> Result<()> {
         let e = |x| self.sql_error(x);
-        let mut stmt = self
+        let hash = super::write::id_hash(household_id);
+        let mut rounds = self
             .conn
             .prepare(
-                "SELECT r.label, r.as_of, b.households, b.records FROM blocks b \
-                 JOIN rounds r ON r.id = b.round_id WHERE instr(b.households, ?1) > 0 \
-                 ORDER BY r.as_of, r.label, b.first_line",
+                "SELECT r.id, r.label, r.as_of, i.entries FROM rounds r \
+                 JOIN household_index i ON i.round_id = r.id AND i.bucket = ?1 ORDER BY r.as_of, r.label",
             )
             .map_err(e)?;
-        let mut rows = stmt.query([super::rows::needle(household_id)]).map_err(e)?;
+        let mut block = self
+            .conn
+            .prepare(
+                "SELECT first_line, households, records FROM blocks WHERE round_id = ?1 AND first_line <= ?2 \
+                 ORDER BY first_line DESC LIMIT 1",
+            )
+            .map_err(e)?;
+        let mut rows = rounds.query([hash >> 56]).map_err(e)?;
         while let Some(r) = rows.next().map_err(e)? {
-            let label: String = r.get(0).map_err(e)?;
-            let as_of: String = r.get(1).map_err(e)?;
-            let households = r.get_ref(2).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
-            let parsed = super::rows::parse(households).map_err(|source| StoreError::Io {
-                what: format!("a block of round `{label}`"),
-                source: source.into(),
-            })?;
-            let Some(index) = parsed.iter().position(|row| row.household_id() == Some(household_id)) else { continue };
-            let records = r.get_ref(3).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
-            found(&label, &as_of, &parsed[index], index, records)?;
+            let (round_id, label, as_of): (i64, String, String) =
+                (r.get(0).map_err(e)?, r.get(1).map_err(e)?, r.get(2).map_err(e)?);
+            let entries = r.get_ref(3).map_err(e)?.as_blob().map_err(|x| e(x.into()))?;
+            for line in super::write::lines_of(entries, hash) {
+                let mut blocks = block.query(rusqlite::params![round_id, line]).map_err(e)?;
+                let Some(b) = blocks.next().map_err(e)? else { continue };
+                let first_line: u64 = b.get(0).map_err(e)?;
+                let households = b.get_ref(1).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
+                let parsed = super::rows::parse(households).map_err(|source| StoreError::Io {
+                    what: format!("a block of round `{label}`"),
+                    source: source.into(),
+                })?;
+                let index = usize::try_from(line - first_line).unwrap_or(usize::MAX);
+                let Some(row) = parsed.get(index).filter(|row| row.household_id() == Some(household_id)) else {
+                    continue; // another id with the same hash
+                };
+                let records = b.get_ref(2).map_err(e)?.as_bytes().map_err(|x| e(x.into()))?;
+                found(&label, &as_of, row, index, records)?;
+                break;
+            }
         }
         Ok(())
     }

@@ -9,7 +9,10 @@
 //! snapshots), the candidates and the history share the private snapshot
 //! and row types, and a third of the file is the bulletin's public shape.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Serialize;
 
@@ -21,23 +24,64 @@ use super::store::{Result, Store, StoreError};
 const GUARANTEE: &str = "guarantee.";
 const LOCAL: &str = "local.";
 
+/// A district, status, category, flag code or programme: a few dozen
+/// names repeated over a million rows, each kept once ([`Names`]).
+type Name = Rc<str>;
+
+/// The names seen so far.
+#[derive(Debug, Default)]
+struct Names(FxHashSet<Name>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Name {
+        if let Some(known) = self.0.get(name) {
+            return known.clone();
+        }
+        let name: Name = name.into();
+        self.0.insert(name.clone());
+        name
+    }
+
+    /// Sorted, without repeats.
+    fn set<'a>(&mut self, names: impl Iterator<Item = &'a str>) -> Box<[Name]> {
+        let mut set: Vec<Name> = names.map(|n| self.get(n)).collect();
+        set.sort();
+        set.dedup();
+        set.into_boxed_slice()
+    }
+}
+
 /// One household in one round, as the bulletin needs it.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct Row {
-    district: String,
+    district: Name,
     ok: bool,
-    status: String,
-    category: Option<String>,
-    flags: BTreeSet<String>,
-    programs: BTreeSet<String>,
+    status: Name,
+    category: Option<Name>,
+    /// Sorted, without repeats.
+    flags: Box<[Name]>,
+    programs: Box<[Name]>,
     dibao_fen: i64,
 }
 
 /// The households of one round, by id (rows without an id are counted).
 #[derive(Debug, Default)]
 struct Snapshot {
-    rows: HashMap<String, Row>,
+    rows: FxHashMap<Box<str>, Row>,
     unnamed: u64,
+}
+
+/// The names in `a` that are not in `b` (both sorted).
+fn difference<'a>(a: &'a [Name], b: &'a [Name]) -> impl Iterator<Item = &'a Name> {
+    a.iter().filter(|n| b.binary_search(n).is_err())
+}
+
+/// The figures of `district`, added when missing.
+fn district<'b>(districts: &'b mut BTreeMap<String, Figures>, name: &str) -> &'b mut Figures {
+    if !districts.contains_key(name) {
+        districts.insert(name.to_owned(), Figures::default());
+    }
+    districts.get_mut(name).unwrap_or_else(|| unreachable!("inserted above"))
 }
 
 /// Counts for one guarantee problem kind.
@@ -160,7 +204,7 @@ impl Store {
         Ok(())
     }
 
-    fn snapshot(&self, round_id: i64) -> Result<Snapshot> {
+    fn snapshot(&self, round_id: i64, names: &mut Names) -> Result<Snapshot> {
         let mut snap = Snapshot::default();
         self.each_row(round_id, |row| {
             let Some(id) = row.household_id() else {
@@ -168,15 +212,15 @@ impl Store {
                 return;
             };
             let kept = Row {
-                district: row.district().unwrap_or_default().to_owned(),
+                district: names.get(row.district().unwrap_or_default()),
                 ok: row.ok(),
-                status: row.status().to_owned(),
-                category: row.category().map(str::to_owned),
-                flags: row.flags().map(str::to_owned).collect(),
-                programs: row.programs().map(str::to_owned).collect(),
+                status: names.get(row.status()),
+                category: row.category().map(|c| names.get(c)),
+                flags: names.set(row.flags()),
+                programs: names.set(row.programs()),
                 dibao_fen: row.dibao_fen(),
             };
-            snap.rows.insert(id.to_owned(), kept);
+            snap.rows.insert(id.into(), kept);
         })?;
         Ok(snap)
     }
@@ -220,9 +264,10 @@ impl Store {
             Some(label) => Some((self.round_id(label)?, label.to_owned())),
             None => pos.checked_sub(1).map(|p| ids[p].clone()),
         };
-        let cur = self.snapshot(cur_id)?;
+        let mut names = Names::default();
+        let cur = self.snapshot(cur_id, &mut names)?;
         let before = match &prev {
-            Some((id, _)) => self.snapshot(*id)?,
+            Some((id, _)) => self.snapshot(*id, &mut names)?,
             None => Snapshot::default(),
         };
         // Problems flagged in each of the last n + 1 rounds up to this one.
@@ -239,6 +284,10 @@ impl Store {
         } else {
             HashSet::new()
         };
+        let mut long_by_id: FxHashMap<String, HashSet<String>> = FxHashMap::default();
+        for (id, code) in long {
+            long_by_id.entry(id).or_default().insert(code);
+        }
 
         let mut b = Bulletin {
             round: round.to_owned(),
@@ -267,7 +316,7 @@ impl Store {
             }
         }
 
-        let empty = BTreeSet::new();
+        let empty: Box<[Name]> = Box::new([]);
         for (id, row) in &cur.rows {
             let old = before.rows.get(id);
             let add = |f: &mut Figures| {
@@ -279,17 +328,18 @@ impl Store {
                 }
                 let old_flags = old.filter(|o| o.ok).map_or(&empty, |o| &o.flags);
                 if row.ok {
+                    let long = long_by_id.get(&**id);
                     for code in &row.flags {
                         let Some(p) = problem(f, code) else { continue };
                         p.outstanding += 1;
-                        if !old_flags.contains(code) {
+                        if old_flags.binary_search(code).is_err() {
                             p.found += 1;
                         }
-                        if long.contains(&(id.clone(), code.clone())) {
+                        if long.is_some_and(|codes| codes.contains(&**code)) {
                             p.outstanding_over_n_rounds += 1;
                         }
                     }
-                    for code in old_flags.difference(&row.flags) {
+                    for code in difference(old_flags, &row.flags) {
                         if let Some(p) = problem(f, code) {
                             p.cleared += 1;
                         }
@@ -300,33 +350,34 @@ impl Store {
                     Some(o) if !(o.ok && row.ok) => f.not_evaluated += 1,
                     Some(o) => {
                         match (&o.category, &row.category) {
-                            (None, Some(c)) => *f.entered.entry(c.clone()).or_default() += 1,
-                            (Some(c), None) => *f.left.entry(c.clone()).or_default() += 1,
+                            (None, Some(c)) => *f.entered.entry(c.to_string()).or_default() += 1,
+                            (Some(c), None) => *f.left.entry(c.to_string()).or_default() += 1,
                             (Some(_), Some(_)) => f.still_monitored += 1,
                             (None, None) => {}
                         }
-                        for p in row.programs.difference(&o.programs) {
-                            *f.gained.entry(p.clone()).or_default() += 1;
+                        for p in difference(&row.programs, &o.programs) {
+                            *f.gained.entry(p.to_string()).or_default() += 1;
                         }
-                        for p in o.programs.difference(&row.programs) {
-                            *f.lost.entry(p.clone()).or_default() += 1;
+                        for p in difference(&o.programs, &row.programs) {
+                            *f.lost.entry(p.to_string()).or_default() += 1;
                         }
                     }
                 }
             };
             add(&mut b.total);
-            add(b.districts.entry(row.district.clone()).or_default());
-            let listed = |statuses| Listed { household_id: id.clone(), district: row.district.clone(), statuses };
+            add(district(&mut b.districts, &row.district));
+            let listed =
+                |statuses| Listed { household_id: id.to_string(), district: row.district.to_string(), statuses };
             match old {
                 None => b.new.push(listed(None)),
                 Some(o) if !(o.ok && row.ok) => {
-                    b.not_evaluated.push(listed(Some((o.status.clone(), row.status.clone()))))
+                    b.not_evaluated.push(listed(Some((o.status.to_string(), row.status.to_string()))))
                 }
                 Some(_) => {}
             }
         }
         for (id, row) in &before.rows {
-            let district = b.districts.entry(row.district.clone()).or_default();
+            let district = district(&mut b.districts, &row.district);
             if row.ok {
                 b.total.dibao_fen_before += row.dibao_fen;
                 district.dibao_fen_before += row.dibao_fen;
@@ -334,7 +385,11 @@ impl Store {
             if !cur.rows.contains_key(id) {
                 b.total.gone += 1;
                 district.gone += 1;
-                b.gone.push(Listed { household_id: id.clone(), district: row.district.clone(), statuses: None });
+                b.gone.push(Listed {
+                    household_id: id.to_string(),
+                    district: row.district.to_string(),
+                    statuses: None,
+                });
             }
         }
         for f in std::iter::once(&mut b.total).chain(b.districts.values_mut()) {
@@ -364,7 +419,7 @@ impl Store {
             |row: &RowView<'_>| row.ok() && row.category().is_none() && !row.flags().any(|c| c.starts_with(GUARANTEE));
         // Household -> (district, evidence), from this round, then narrowed
         // by each of the n - 1 rounds before it.
-        let mut found: HashMap<String, (String, Vec<Evidence>)> = HashMap::new();
+        let mut found: FxHashMap<String, (String, Vec<Evidence>)> = FxHashMap::default();
         let evidence = |label: &str, row: &RowView<'_>| Evidence {
             round: label.to_owned(),
             per_capita_income: row.per_capita_income(),
@@ -382,7 +437,7 @@ impl Store {
             if found.is_empty() {
                 break;
             }
-            let mut kept = HashMap::with_capacity(found.len());
+            let mut kept = FxHashMap::with_capacity_and_hasher(found.len(), Default::default());
             self.each_row(*round_id, |row| {
                 let Some(id) = row.household_id().filter(|_| out_of_monitoring(row)) else { return };
                 if let Some((id, (district, mut seen))) = found.remove_entry(id) {
@@ -392,7 +447,7 @@ impl Store {
             })?;
             found = kept;
         }
-        let mut monitored_before = HashSet::new();
+        let mut monitored_before = FxHashSet::default();
         for (round_id, _) in &ids[..pos + 1 - n] {
             self.each_row(*round_id, |row| {
                 if let Some(id) = row.household_id().filter(|_| row.ok() && row.category().is_some())

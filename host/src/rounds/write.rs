@@ -32,7 +32,7 @@ fn io(what: &str) -> impl Fn(std::io::Error) -> Checked + '_ {
     move |source| Checked::Store(StoreError::Io { what: what.to_owned(), source })
 }
 
-/// The block being filled: consecutive lines.
+/// The block being filled (consecutive lines), and the round's index.
 pub(super) struct Blocks {
     compressor: zstd::bulk::Compressor<'static>,
     households: Vec<u8>,
@@ -40,6 +40,25 @@ pub(super) struct Blocks {
     compressed: Vec<u8>,
     first_line: u64,
     lines: u64,
+    /// `(id_hash, line)` of every household of the round.
+    index: Vec<(u64, u64)>,
+}
+
+/// The household index's hash of an id: FNV-1a, 64 bits, stable across
+/// builds and machines (the index is kept in the store).
+pub(super) fn id_hash(household_id: &str) -> u64 {
+    household_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The lines of the entries of an index bucket whose hash is `hash`.
+pub(super) fn lines_of(entries: &[u8], hash: u64) -> impl Iterator<Item = u64> + '_ {
+    let entry = |chunk: &[u8]| -> (u64, u64) {
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        (word(&chunk[..8]), word(&chunk[8..]))
+    };
+    let all: Vec<(u64, u64)> = entries.chunks_exact(16).map(entry).collect();
+    let start = all.partition_point(|(h, _)| *h < hash);
+    all.into_iter().skip(start).take_while(move |(h, _)| *h == hash).map(|(_, line)| line)
 }
 
 /// Appends `text` as a JSON string.
@@ -94,7 +113,7 @@ impl Blocks {
     pub(super) fn new() -> std::result::Result<Blocks, Checked> {
         let compressor = zstd::bulk::Compressor::new(LEVEL).map_err(io("compressing records"))?;
         let (households, records, compressed) = (Vec::new(), Vec::new(), Vec::new());
-        Ok(Blocks { compressor, households, records, compressed, first_line: 0, lines: 0 })
+        Ok(Blocks { compressor, households, records, compressed, first_line: 0, lines: 0, index: Vec::new() })
     }
 
     /// Adds line `line`: its store row and its record (with its newline).
@@ -118,6 +137,9 @@ impl Blocks {
         }
         write_row(&mut self.households, row);
         self.records.extend_from_slice(record);
+        if let Some(id) = &row.household_id {
+            self.index.push((id_hash(id), line));
+        }
         self.lines += 1;
         if self.lines == BLOCK_LINES {
             self.flush(insert, round_id)?;
@@ -125,11 +147,30 @@ impl Blocks {
         Ok(())
     }
 
-    pub(super) fn flush(
-        &mut self,
+    /// Writes the last block and the round's household index.
+    pub(super) fn finish(
+        mut self,
+        tx: &Transaction<'_>,
         insert: &mut rusqlite::Statement<'_>,
         round_id: i64,
     ) -> std::result::Result<(), Checked> {
+        self.flush(insert, round_id)?;
+        self.index.sort_unstable();
+        let mut bucket_row =
+            tx.prepare("INSERT INTO household_index (round_id, bucket, entries) VALUES (?1, ?2, ?3)")?;
+        let mut entries = Vec::new();
+        for bucket in self.index.chunk_by(|a, b| a.0 >> 56 == b.0 >> 56) {
+            entries.clear();
+            for (hash, line) in bucket {
+                entries.extend_from_slice(&hash.to_le_bytes());
+                entries.extend_from_slice(&line.to_le_bytes());
+            }
+            bucket_row.execute(params![round_id, bucket[0].0 >> 56, entries])?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, insert: &mut rusqlite::Statement<'_>, round_id: i64) -> std::result::Result<(), Checked> {
         if self.lines == 0 {
             return Ok(());
         }
@@ -205,7 +246,7 @@ pub(super) fn write_in(
             .into());
         }
     }
-    blocks.flush(&mut insert, round_id)?;
+    blocks.finish(tx, &mut insert, round_id)?;
     info.as_of = match &round.as_of {
         Some(given) => given.clone(),
         None => as_of.map(|d| d.to_string()).unwrap_or_default(),
@@ -303,4 +344,26 @@ pub(super) fn chunks_of_files(
         }
         (!chunk.rows.is_empty()).then_some(Ok(chunk))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_hash_is_fnv_1a_and_finds_every_line_of_a_hash() {
+        // The published FNV-1a 64 test vectors: the index must read the same
+        // on every build.
+        assert_eq!(id_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(id_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(id_hash("foobar"), 0x8594_4171_f739_67e8);
+        let mut entries = Vec::new();
+        for (hash, line) in [(1u64, 10u64), (5, 3), (5, 7), (9, 1)] {
+            entries.extend_from_slice(&hash.to_le_bytes());
+            entries.extend_from_slice(&line.to_le_bytes());
+        }
+        assert_eq!(lines_of(&entries, 5).collect::<Vec<_>>(), [3, 7]);
+        assert_eq!(lines_of(&entries, 9).collect::<Vec<_>>(), [1]);
+        assert_eq!(lines_of(&entries, 4).count(), 0);
+    }
 }
