@@ -10,7 +10,7 @@ use rulehost_sdk::{EvalError, Household};
 
 use crate::checks::{check_evaluation, check_message};
 use crate::plugin::Evaluator;
-use crate::record::{Record, StoreRow};
+use crate::record::{Record, StoreRows};
 use crate::registry::Registry;
 use crate::summary::{Contribution, Summary};
 use rulehost_input::{Failure, FailureKind, Status};
@@ -60,8 +60,8 @@ pub struct Pipeline<'r> {
     #[cfg(feature = "unsandboxed-native")]
     native: Option<NativeRules>,
     summary: Summary,
-    /// A results store's row for every record written, when asked for.
-    store_rows: Option<Vec<StoreRow>>,
+    /// A results store's entry for every record written, when asked for.
+    store_rows: Option<StoreRows>,
 }
 
 impl std::fmt::Debug for Pipeline<'_> {
@@ -91,13 +91,13 @@ impl<'r> Pipeline<'r> {
     /// Also builds a results store's row for every record it writes
     /// ([`Pipeline::take_store_rows`]).
     pub fn keep_store_rows(mut self, keep: bool) -> Self {
-        self.store_rows = keep.then(Vec::new);
+        self.store_rows = keep.then(StoreRows::default);
         self
     }
 
     /// The store rows of the records written since the last call, in
     /// order; empty unless asked for with [`Pipeline::keep_store_rows`].
-    pub fn take_store_rows(&mut self) -> Vec<StoreRow> {
+    pub fn take_store_rows(&mut self) -> StoreRows {
         self.store_rows.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
@@ -197,7 +197,7 @@ impl<'r> Pipeline<'r> {
                 self.summary.apply(Contribution::of_evaluation(&parsed.district_code, &evaluation), 1);
                 if let Some(rows) = &mut self.store_rows {
                     let household = &parsed.household;
-                    rows.push(StoreRow::of_evaluation(id, district, as_of, identity, &evaluation, household, members));
+                    rows.push_ok(id, district, as_of, identity, &evaluation, household, members);
                 }
             }
             Err(failure) => {
@@ -213,7 +213,7 @@ impl<'r> Pipeline<'r> {
                 if let Some(rows) = &mut self.store_rows {
                     let district = Some(parsed.district_code.as_str());
                     let id = Some(parsed.household_id.as_str());
-                    rows.push(StoreRow::of_failure(failure.kind, id, district, Some(as_of), Some(identity)));
+                    rows.push_failure(failure.kind, id, district, Some(as_of), Some(identity));
                 }
             }
         }
@@ -249,7 +249,7 @@ impl<'r> Pipeline<'r> {
         self.summary.apply(Contribution::of_status(district, record.status), 1);
         if let Some(rows) = &mut self.store_rows {
             let id = parsed.map(|p| p.household_id.as_str());
-            rows.push(StoreRow::of_failure(failure.kind, id, district, None, None));
+            rows.push_failure(failure.kind, id, district, None, None);
         }
         LineOutcome { status: record.status, id_hash: parsed.map(|p| id_hash(&p.household_id)), deployment: None }
     }

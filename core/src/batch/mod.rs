@@ -15,7 +15,7 @@ use std::io::{BufRead, Write};
 use crossbeam_channel::bounded;
 use rulehost_sdk::Date;
 
-use crate::record::StoreRow;
+use crate::record::StoreRows;
 use crate::registry::Registry;
 use rulehost_input::HouseholdReader;
 
@@ -75,8 +75,8 @@ pub struct KeptChunk {
     pub first_line: u64,
     /// The records, one JSON line each, exactly as written to the output.
     pub records: Vec<u8>,
-    /// One row per record, in the same order.
-    pub rows: Vec<StoreRow>,
+    /// One store entry per record, in the same order.
+    pub rows: StoreRows,
 }
 
 /// Where a batch that keeps a round hands each chunk once it is written.

@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::BatchOptions;
 use super::read::{Chunk, Line};
 use crate::pipeline::{LineOutcome, Pipeline};
-use crate::record::StoreRow;
+use crate::record::StoreRows;
 use crate::registry::Registry;
 use crate::summary::Summary;
 use rulehost_input::HouseholdReader;
@@ -29,7 +29,7 @@ pub(super) struct EvaluatedChunk {
     /// Plugins caught keeping state in this chunk.
     pub stateful: Vec<String>,
     /// A results store's row for each line, when the batch keeps a round.
-    pub store_rows: Vec<StoreRow>,
+    pub store_rows: StoreRows,
 }
 
 impl EvaluatedChunk {

@@ -9,7 +9,7 @@ use crossbeam_channel::Receiver;
 
 use super::work::EvaluatedChunk;
 use super::{Keep, KeptChunk, Progress};
-use crate::record::{Record, RecordView, StoreRow};
+use crate::record::{Record, RecordView, StoreRows};
 use crate::summary::{Contribution, Summary};
 use rulehost_input::{Failure, FailureKind, Status};
 
@@ -106,6 +106,9 @@ fn dedupe(chunk: &mut EvaluatedChunk, seen: &mut HashSet<u128>) {
         return;
     }
     let written = std::mem::take(&mut chunk.out);
+    // The store entries follow the records: a repeated id's names no household.
+    let mut store_rows =
+        (!chunk.store_rows.is_empty()).then(|| (std::mem::take(&mut chunk.store_rows), StoreRows::default()));
     let mut out = Vec::with_capacity(written.len());
     let mut lines = Vec::with_capacity(chunk.lines.len());
     let mut start = 0;
@@ -120,17 +123,27 @@ fn dedupe(chunk: &mut EvaluatedChunk, seen: &mut HashSet<u128>) {
                 chunk.summary.apply(Contribution::of_status(district, Status::Rejected), 1);
                 write_duplicate(&record, chunk.first_line + i as u64, &mut out);
                 outcome.status = Status::Rejected;
-                if let Some(row) = chunk.store_rows.get_mut(i) {
+                if let Some((_, rows)) = store_rows.as_mut() {
                     let (id, district) = (record.household_id.as_deref(), record.district_code.as_deref());
-                    *row = StoreRow::of_failure(FailureKind::DuplicateHouseholdId, id, district, None, None);
+                    rows.push_failure(FailureKind::DuplicateHouseholdId, id, district, None, None);
                 }
             }
-            _ => out.extend_from_slice(old),
+            _ => {
+                out.extend_from_slice(old);
+                if let Some((kept, rows)) = store_rows.as_mut()
+                    && let Some((entry, facts)) = kept.get(i)
+                {
+                    rows.push_entry(entry, facts);
+                }
+            }
         }
         lines.push((out.len(), outcome));
     }
     chunk.out = out;
     chunk.lines = lines;
+    if let Some((_, rows)) = store_rows {
+        chunk.store_rows = rows;
+    }
 }
 
 fn write_duplicate(old: &RecordView<'_>, line: u64, out: &mut Vec<u8>) {

@@ -9,5 +9,5 @@ mod write;
 
 pub use json::write_ok;
 pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
-pub use store_row::{StoreRow, can_work};
+pub use store_row::{Columns, RowFacts, StoreRows, can_work, id_hash};
 pub use write::{DecisionOut, FlagOut, MemberIds, Record};

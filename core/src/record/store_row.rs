@@ -1,74 +1,212 @@
-//! What a results store keeps of one record besides the record itself:
-//! the columns the monthly bulletin, the risk-elimination test and a
-//! household's history read. A batch's workers build them from the
-//! evaluation they hold ([`StoreRow::of_evaluation`]), so that a store written
-//! beside a batch never parses a record again; a store written from a
-//! results file builds the same facts from each record
-//! ([`StoreRow::of_record`]).
+//! What a results store keeps of each record besides the record itself:
+//! one JSON entry per line, `[household_id, district, status, category,
+//! per_capita_income, plugin, plugin_version, dibao_fen, can_work, flags,
+//! decisions]`, and the few facts the store counts. A batch's workers
+//! write the entries from the evaluation they hold
+//! ([`StoreRows::push_ok`]), so that a store written beside a batch never
+//! parses a record again; a store written from a results file writes the
+//! same entries from each record ([`StoreRows::push_record`]).
+//!
+//! In an entry, `household_id` is null for a line that names no household
+//! and for a repeated household id (its record keeps the id; the store
+//! keeps one row per household); `category` and `can_work` are given for
+//! `ok` records only; `flags` is `[{code, severity, members}]` and
+//! `decisions` the eligible ones as `[{program, members, amount_fen,
+//! level}]`.
 
+use std::io::Write;
+
+use rulehost_sdk::baseline::codes;
 use rulehost_sdk::{Date, Evaluation, Household, LaborCapacity};
-use serde::Serialize;
 
 use super::read::{RecordView, yuan_to_fen};
 use crate::plugin::PluginRef;
 use rulehost_input::{FailureKind, Status};
 
-/// One record's store columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoreRow {
-    /// `None` for a line that names no household, and for a repeated
-    /// household id (its record keeps the id; the store keeps one row per
-    /// household).
-    pub household_id: Option<String>,
-    pub district: Option<String>,
-    pub as_of: Option<Date>,
+/// What the store counts of one line, besides its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowFacts {
     pub status: Status,
-    /// The monitoring category of an `ok` record.
-    pub category: Option<String>,
-    pub per_capita_income: Option<f64>,
-    /// The plugin's name and version.
-    pub plugin: Option<(String, String)>,
-    /// The eligible dibao amounts, in fen.
-    pub dibao_fen: i64,
-    /// Whether a resident member can work (labour capacity full or
-    /// partial): the risk-elimination test's household fact, for `ok`
-    /// records.
-    pub can_work: Option<bool>,
-    /// The flags as a JSON array of `{code, severity, members}`.
-    pub flags: String,
-    /// The eligible decisions as a JSON array of `{program, members,
-    /// amount_fen, level}`.
-    pub decisions: String,
+    /// An `ok` record with a monitoring category.
+    pub monitored: bool,
+    pub as_of: Option<Date>,
+    /// [`id_hash`] of the household id the entry keeps.
+    pub id_hash: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct FlagFact<'a> {
-    code: &'a str,
-    severity: &'a str,
-    members: Vec<&'a str>,
+/// The store entries of a run of lines, in line order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreRows {
+    /// The entries, one after the other.
+    json: Vec<u8>,
+    /// Each line's end offset in `json`, and its facts.
+    lines: Vec<(usize, RowFacts)>,
 }
 
-#[derive(Serialize)]
-struct DecisionFact<'a> {
-    program: &'a str,
-    members: Vec<&'a str>,
-    amount_fen: Option<i64>,
-    level: Option<&'a str>,
+/// The store's hash of a household id: FNV-1a, 64 bits, stable across
+/// builds and machines (stores keep it in their indexes).
+pub fn id_hash(household_id: &str) -> u64 {
+    household_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn json<T: Serialize>(items: &[T]) -> String {
-    // Plain structs of strings and integers always serialise.
-    serde_json::to_string(items).unwrap_or_default()
-}
-
-/// Whether a resident member of `household` can work.
+/// Whether a resident member of `household` can work (labour capacity
+/// full or partial): the risk-elimination test's household fact.
 pub fn can_work(household: &Household) -> bool {
     household.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, LaborCapacity::None))
 }
 
-impl StoreRow {
-    /// The store row of the `ok` record the pipeline writes for `evaluation`.
-    pub fn of_evaluation(
+/// Appends `text` as a JSON string (as `serde_json` writes it).
+fn string(out: &mut Vec<u8>, text: &str) {
+    // Writing a string into a `Vec` cannot fail.
+    serde_json::to_writer(&mut *out, text).ok();
+}
+
+fn optional(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => string(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, item);
+    }
+    out.push(b']');
+}
+
+/// A flag of an entry's `flags`.
+fn flag<'a>(out: &mut Vec<u8>, code: &str, severity: &str, members: impl Iterator<Item = &'a str>) {
+    out.extend_from_slice(b"{\"code\":");
+    string(out, code);
+    out.extend_from_slice(b",\"severity\":");
+    string(out, severity);
+    out.extend_from_slice(b",\"members\":");
+    strings(out, members);
+    out.push(b'}');
+}
+
+/// An eligible decision of an entry's `decisions`.
+fn decision<'a>(
+    out: &mut Vec<u8>,
+    program: &str,
+    members: impl Iterator<Item = &'a str>,
+    fen: Option<i64>,
+    level: Option<&str>,
+) {
+    out.extend_from_slice(b"{\"program\":");
+    string(out, program);
+    out.extend_from_slice(b",\"members\":");
+    strings(out, members);
+    out.extend_from_slice(b",\"amount_fen\":");
+    match fen {
+        // Writing a number into a `Vec` cannot fail.
+        Some(fen) => write!(out, "{fen}").unwrap_or(()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"level\":");
+    optional(out, level);
+    out.push(b'}');
+}
+
+/// The `member_id`s of member indices (checked by `check_output` before
+/// a record is built).
+fn names<'a>(indices: &'a [u32], member_ids: &'a [String]) -> impl Iterator<Item = &'a str> {
+    indices.iter().map(|&i| member_ids.get(i as usize).map_or("", String::as_str))
+}
+
+/// An entry's columns other than its flags and decisions.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    pub household_id: Option<&'a str>,
+    pub district: Option<&'a str>,
+    pub status: Status,
+    pub category: Option<&'a str>,
+    pub per_capita_income: Option<f64>,
+    pub plugin: Option<(&'a str, &'a str)>,
+    pub dibao_fen: i64,
+    pub can_work: Option<bool>,
+}
+
+impl StoreRows {
+    /// The number of lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Line `i`'s entry and facts.
+    pub fn get(&self, i: usize) -> Option<(&[u8], RowFacts)> {
+        let (end, facts) = *self.lines.get(i)?;
+        let start = if i == 0 { 0 } else { self.lines[i - 1].0 };
+        Some((&self.json[start..end], facts))
+    }
+
+    /// Appends an entry: `columns`, then the flags and decisions arrays
+    /// written by `flags` and `decisions`.
+    pub fn push_with(
+        &mut self,
+        columns: Columns<'_>,
+        as_of: Option<Date>,
+        flags: impl FnOnce(&mut Vec<u8>),
+        decisions: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let out = &mut self.json;
+        out.push(b'[');
+        optional(out, columns.household_id);
+        out.push(b',');
+        optional(out, columns.district);
+        out.push(b',');
+        string(out, columns.status.as_str());
+        out.push(b',');
+        optional(out, columns.category);
+        out.push(b',');
+        match columns.per_capita_income {
+            // The record's own text of the number (`serde_json`'s shortest form).
+            Some(x) => serde_json::to_writer(&mut *out, &x).unwrap_or(()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        optional(out, columns.plugin.map(|p| p.0));
+        out.push(b',');
+        optional(out, columns.plugin.map(|p| p.1));
+        out.push(b',');
+        write!(out, "{}", columns.dibao_fen).unwrap_or(());
+        out.extend_from_slice(match columns.can_work {
+            Some(true) => b",true,",
+            Some(false) => b",false,",
+            None => b",null,",
+        });
+        flags(out);
+        out.push(b',');
+        decisions(out);
+        out.push(b']');
+        let facts = RowFacts {
+            status: columns.status,
+            monitored: columns.status == Status::Ok && columns.category.is_some(),
+            as_of,
+            id_hash: columns.household_id.map(id_hash),
+        };
+        self.lines.push((out.len(), facts));
+    }
+
+    /// Appends an entry already written (by [`StoreRows::get`]).
+    pub fn push_entry(&mut self, entry: &[u8], facts: RowFacts) {
+        self.json.extend_from_slice(entry);
+        self.lines.push((self.json.len(), facts));
+    }
+
+    /// The entry of the `ok` record the pipeline writes for `evaluation`.
+    #[expect(clippy::too_many_arguments, reason = "the record's parts, as `record::write_ok` takes them")]
+    pub fn push_ok(
+        &mut self,
         household_id: &str,
         district: &str,
         as_of: Date,
@@ -76,102 +214,139 @@ impl StoreRow {
         evaluation: &Evaluation,
         household: &Household,
         member_ids: &[String],
-    ) -> StoreRow {
-        let ids = |indices: &[u32]| -> Vec<&str> {
-            indices.iter().map(|&i| member_ids.get(i as usize).map_or("", String::as_str)).collect()
-        };
-        let flags: Vec<FlagFact<'_>> = evaluation
-            .flags
-            .iter()
-            .map(|f| FlagFact { code: &f.code, severity: f.severity.as_str(), members: ids(&f.members) })
-            .collect();
-        let eligible = evaluation.decisions.iter().filter(|d| d.eligible);
-        let decisions: Vec<DecisionFact<'_>> = eligible
-            .clone()
-            .map(|d| DecisionFact {
-                program: &d.program,
-                members: ids(&d.members),
-                amount_fen: d.amount_fen,
-                level: d.level.as_deref(),
-            })
-            .collect();
-        StoreRow {
-            household_id: Some(household_id.to_owned()),
-            district: Some(district.to_owned()),
-            as_of: Some(as_of),
+    ) {
+        let eligible = || evaluation.decisions.iter().filter(|d| d.eligible);
+        let columns = Columns {
+            household_id: Some(household_id),
+            district: Some(district),
             status: Status::Ok,
-            category: evaluation.monitoring.map(|c| c.as_str().to_owned()),
+            category: evaluation.monitoring.map(|c| c.as_str()),
             per_capita_income: Some(evaluation.derived.per_capita_income),
-            plugin: Some((plugin.name.clone(), plugin.version.clone())),
-            dibao_fen: eligible
-                .filter(|d| d.program == rulehost_sdk::baseline::codes::DIBAO)
-                .filter_map(|d| d.amount_fen)
-                .sum(),
+            plugin: Some((&plugin.name, &plugin.version)),
+            dibao_fen: eligible().filter(|d| d.program == codes::DIBAO).filter_map(|d| d.amount_fen).sum(),
             can_work: Some(can_work(household)),
-            flags: json(&flags),
-            decisions: json(&decisions),
-        }
+        };
+        self.push_with(
+            columns,
+            Some(as_of),
+            |out| {
+                out.push(b'[');
+                for (i, f) in evaluation.flags.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    flag(out, &f.code, f.severity.as_str(), names(&f.members, member_ids));
+                }
+                out.push(b']');
+            },
+            |out| {
+                out.push(b'[');
+                for (i, d) in eligible().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    decision(out, &d.program, names(&d.members, member_ids), d.amount_fen, d.level.as_deref());
+                }
+                out.push(b']');
+            },
+        );
     }
 
-    /// The store row of a record that is not `ok`.
-    pub fn of_failure(
+    /// The entry of a record that is not `ok`.
+    pub fn push_failure(
+        &mut self,
         kind: FailureKind,
         household_id: Option<&str>,
         district: Option<&str>,
         as_of: Option<Date>,
         plugin: Option<&PluginRef>,
-    ) -> StoreRow {
+    ) {
         let duplicate = kind == FailureKind::DuplicateHouseholdId;
-        StoreRow {
-            household_id: household_id.filter(|_| !duplicate).map(str::to_owned),
-            district: district.map(str::to_owned),
-            as_of,
+        let columns = Columns {
+            household_id: household_id.filter(|_| !duplicate),
+            district,
             status: kind.status(),
             category: None,
             per_capita_income: None,
-            plugin: plugin.map(|p| (p.name.clone(), p.version.clone())),
+            plugin: plugin.map(|p| (p.name.as_str(), p.version.as_str())),
             dibao_fen: 0,
             can_work: None,
-            flags: "[]".to_owned(),
-            decisions: "[]".to_owned(),
-        }
+        };
+        self.push_with(columns, as_of, |out| out.extend_from_slice(b"[]"), |out| out.extend_from_slice(b"[]"));
     }
 
-    /// The store row of a record read back from a results file; `can_work` is
+    /// The entry of a record read back from a results file; `can_work` is
     /// the household's, for an `ok` record.
-    pub fn of_record(record: &RecordView<'_>, can_work: Option<bool>) -> StoreRow {
+    pub fn push_record(&mut self, record: &RecordView<'_>, can_work: Option<bool>) {
         let ok = record.status == Status::Ok;
         let duplicate = record.error.as_ref().is_some_and(|e| e.kind == FailureKind::DuplicateHouseholdId.as_str());
-        let flags: Vec<FlagFact<'_>> = record
-            .flags
-            .iter()
-            .map(|f| FlagFact {
-                code: &f.code,
-                severity: &f.severity,
-                members: f.members.iter().map(|m| &**m).collect(),
-            })
-            .collect();
-        let decisions: Vec<DecisionFact<'_>> = record
-            .eligible()
-            .map(|d| DecisionFact {
-                program: &d.program,
-                members: d.members.iter().map(|m| &**m).collect(),
-                amount_fen: d.amount_yuan.map(yuan_to_fen),
-                level: d.level.as_deref(),
-            })
-            .collect();
-        StoreRow {
-            household_id: record.household_id.as_deref().filter(|_| !duplicate).map(str::to_owned),
-            district: record.district_code.as_deref().map(str::to_owned),
-            as_of: record.as_of.as_deref().and_then(Date::parse),
+        let columns = Columns {
+            household_id: record.household_id.as_deref().filter(|_| !duplicate),
+            district: record.district_code.as_deref(),
             status: record.status,
-            category: record.monitoring.as_deref().filter(|_| ok).map(str::to_owned),
+            category: record.monitoring.as_deref().filter(|_| ok),
             per_capita_income: record.derived.map(|d| d.per_capita_income),
-            plugin: record.plugin.as_ref().map(|p| (p.name.to_string(), p.version.to_string())),
+            plugin: record.plugin.as_ref().map(|p| (&*p.name, &*p.version)),
             dibao_fen: record.dibao_fen(),
             can_work: can_work.filter(|_| ok),
-            flags: json(&flags),
-            decisions: json(&decisions),
-        }
+        };
+        let as_of = record.as_of.as_deref().and_then(Date::parse);
+        self.push_with(
+            columns,
+            as_of,
+            |out| {
+                out.push(b'[');
+                for (i, f) in record.flags.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    flag(out, &f.code, &f.severity, f.members.iter().map(|m| &**m));
+                }
+                out.push(b']');
+            },
+            |out| {
+                out.push(b'[');
+                for (i, d) in record.eligible().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    let fen = d.amount_yuan.map(yuan_to_fen);
+                    decision(out, &d.program, d.members.iter().map(|m| &**m), fen, d.level.as_deref());
+                }
+                out.push(b']');
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_hash_is_fnv_1a() {
+        // The published FNV-1a 64 test vectors: indexes must read the same
+        // on every build.
+        assert_eq!(id_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(id_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(id_hash("foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn an_entry_is_json_with_the_columns_in_order() {
+        const OK: &str = r#"{"line":3,"household_id":"h\"1","district_code":"500229","as_of":"2024-03-01","plugin":{"name":"baseline","version":"1.0.0","sha256":"ab"},"status":"ok","monitoring":"marginal","monitoring_reason":"x","flags":[{"code":"guarantee.basic_medical","severity":"warning","reason":"r","members":["m1"]}],"decisions":[{"program":"dibao","eligible":true,"members":["m1","m2"],"reason":"r","amount_yuan":1200.5},{"program":"tekun","eligible":false,"members":[],"reason":"r"}],"derived":{"residents":2,"net_income":9000,"per_capita_income":4500.25,"rigid_expenditure":0},"error":null}"#;
+        let mut rows = StoreRows::default();
+        rows.push_record(&RecordView::parse(OK.as_bytes()).unwrap(), Some(false));
+        rows.push_failure(FailureKind::DuplicateHouseholdId, Some("h"), Some("500229"), None, None);
+        let (entry, facts) = rows.get(0).unwrap();
+        let want = r#"["h\"1","500229","ok","marginal",4500.25,"baseline","1.0.0",120050,false,[{"code":"guarantee.basic_medical","severity":"warning","members":["m1"]}],[{"program":"dibao","members":["m1","m2"],"amount_fen":120050,"level":null}]]"#;
+        assert_eq!(std::str::from_utf8(entry).unwrap(), want);
+        assert!(serde_json::from_slice::<serde_json::Value>(entry).is_ok());
+        assert_eq!(facts.id_hash, Some(id_hash("h\"1")));
+        assert!(facts.monitored);
+        let (entry, facts) = rows.get(1).unwrap();
+        assert_eq!(entry, br#"[null,"500229","rejected",null,null,null,null,0,null,[],[]]"#);
+        assert_eq!((facts.status, facts.id_hash), (Status::Rejected, None));
+        assert_eq!(rows.len(), 2);
     }
 }

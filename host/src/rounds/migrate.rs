@@ -5,7 +5,7 @@
 //! from each kept household. It runs once, inside the migration's
 //! transaction.
 
-use rulehost_core::record::StoreRow;
+use rulehost_core::record::{Columns, StoreRows};
 use rulehost_input::Status;
 use rusqlite::Transaction;
 
@@ -56,23 +56,31 @@ pub(super) fn blocks(tx: &Transaction<'_>) -> std::result::Result<(), Checked> {
                 (Status::Ok, known, _) => known,
                 _ => None,
             };
-            let plugin: (Option<String>, Option<String>) = (r.get(6)?, r.get(7)?);
-            let row = StoreRow {
-                household_id: r.get(1)?,
-                district: r.get(2)?,
-                as_of: None,
+            let text = |i| r.get_ref(i).and_then(|v| v.as_str_or_null().map_err(Into::into));
+            let (id, district, category) = (text(1)?, text(2)?, text(4)?);
+            let (plugin, version) = (text(6)?, text(7)?);
+            let (flags, decisions) = (text(12)?.unwrap_or("[]"), text(13)?.unwrap_or("[]"));
+            let columns = Columns {
+                household_id: id,
+                district,
                 status,
-                category: r.get(4)?,
+                category,
                 per_capita_income: r.get(5)?,
-                plugin: plugin.0.zip(plugin.1),
+                plugin: plugin.zip(version),
                 dibao_fen: r.get(8)?,
                 can_work,
-                flags: r.get(12)?,
-                decisions: r.get(13)?,
             };
+            let mut entry = StoreRows::default();
+            entry.push_with(
+                columns,
+                None,
+                |out| out.extend_from_slice(flags.as_bytes()),
+                |out| out.extend_from_slice(decisions.as_bytes()),
+            );
             let mut record = decompress(&record_dictionary, &r.get::<_, Vec<u8>>(11)?)?;
             record.push(b'\n');
-            blocks.add(r.get(0)?, &row, &record, &mut insert, round_id)?;
+            let Some(entry) = entry.get(0) else { continue };
+            blocks.add(r.get(0)?, entry, &record, &mut insert, round_id)?;
         }
         blocks.finish(tx, &mut insert, round_id)?;
     }

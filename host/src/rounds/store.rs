@@ -344,7 +344,7 @@ impl Store {
         mut found: impl FnMut(&str, &str, &super::rows::RowView<'_>, usize, &[u8]) -> Result<()>,
     ) -> Result<()> {
         let e = |x| self.sql_error(x);
-        let hash = super::write::id_hash(household_id);
+        let hash = rulehost_core::record::id_hash(household_id);
         let mut rounds = self
             .conn
             .prepare(

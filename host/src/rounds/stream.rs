@@ -87,7 +87,11 @@ mod tests {
     use super::*;
 
     fn chunk(first_line: u64) -> KeptChunk {
-        KeptChunk { first_line, records: format!("record {first_line}\n").into_bytes(), rows: Vec::new() }
+        KeptChunk {
+            first_line,
+            records: format!("record {first_line}\n").into_bytes(),
+            rows: rulehost_core::record::StoreRows::default(),
+        }
     }
 
     #[test]

@@ -6,10 +6,10 @@
 //! built by the batch's workers ([`KeptChunk`]); a round written from a
 //! results file builds them from each record instead ([`chunks_of_files`]).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use rulehost_core::batch::KeptChunk;
-use rulehost_core::record::{RecordView, StoreRow};
+use rulehost_core::record::{RecordView, RowFacts, StoreRows};
 use rulehost_input::Status;
 use rusqlite::{Transaction, params};
 
@@ -44,12 +44,6 @@ pub(super) struct Blocks {
     index: Vec<(u64, u64)>,
 }
 
-/// The household index's hash of an id: FNV-1a, 64 bits, stable across
-/// builds and machines (the index is kept in the store).
-pub(super) fn id_hash(household_id: &str) -> u64 {
-    household_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 /// The lines of the entries of an index bucket whose hash is `hash`.
 pub(super) fn lines_of(entries: &[u8], hash: u64) -> impl Iterator<Item = u64> + '_ {
     let entry = |chunk: &[u8]| -> (u64, u64) {
@@ -61,54 +55,6 @@ pub(super) fn lines_of(entries: &[u8], hash: u64) -> impl Iterator<Item = u64> +
     all.into_iter().skip(start).take_while(move |(h, _)| *h == hash).map(|(_, line)| line)
 }
 
-/// Appends `text` as a JSON string.
-fn string(out: &mut Vec<u8>, text: &str) {
-    // Writing a string into a `Vec` cannot fail.
-    serde_json::to_writer(&mut *out, text).ok();
-}
-
-fn optional(out: &mut Vec<u8>, text: Option<&str>) {
-    match text {
-        Some(text) => string(out, text),
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
-/// Appends a line's entry of a block's `households` array.
-fn write_row(out: &mut Vec<u8>, row: &StoreRow) {
-    out.push(b'[');
-    optional(out, row.household_id.as_deref());
-    out.push(b',');
-    optional(out, row.district.as_deref());
-    out.push(b',');
-    string(out, row.status.as_str());
-    out.push(b',');
-    optional(out, row.category.as_deref());
-    out.push(b',');
-    match row.per_capita_income {
-        // The record's own text of the number (`serde_json`'s shortest form).
-        Some(x) => serde_json::to_writer(&mut *out, &x).unwrap_or(()),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.push(b',');
-    let plugin = row.plugin.as_ref();
-    optional(out, plugin.map(|p| p.0.as_str()));
-    out.push(b',');
-    optional(out, plugin.map(|p| p.1.as_str()));
-    out.push(b',');
-    // Writing a number into a `Vec` cannot fail.
-    write!(out, "{}", row.dibao_fen).ok();
-    out.extend_from_slice(match row.can_work {
-        Some(true) => b",true,",
-        Some(false) => b",false,",
-        None => b",null,",
-    });
-    out.extend_from_slice(row.flags.as_bytes());
-    out.push(b',');
-    out.extend_from_slice(row.decisions.as_bytes());
-    out.push(b']');
-}
-
 impl Blocks {
     pub(super) fn new() -> std::result::Result<Blocks, Checked> {
         let compressor = zstd::bulk::Compressor::new(LEVEL).map_err(io("compressing records"))?;
@@ -116,11 +62,11 @@ impl Blocks {
         Ok(Blocks { compressor, households, records, compressed, first_line: 0, lines: 0, index: Vec::new() })
     }
 
-    /// Adds line `line`: its store row and its record (with its newline).
+    /// Adds line `line`: its store entry and its record (with its newline).
     pub(super) fn add(
         &mut self,
         line: u64,
-        row: &StoreRow,
+        (entry, facts): (&[u8], RowFacts),
         record: &[u8],
         insert: &mut rusqlite::Statement<'_>,
         round_id: i64,
@@ -135,10 +81,10 @@ impl Blocks {
         } else {
             self.households.push(b',');
         }
-        write_row(&mut self.households, row);
+        self.households.extend_from_slice(entry);
         self.records.extend_from_slice(record);
-        if let Some(id) = &row.household_id {
-            self.index.push((id_hash(id), line));
+        if let Some(hash) = facts.id_hash {
+            self.index.push((hash, line));
         }
         self.lines += 1;
         if self.lines == BLOCK_LINES {
@@ -223,20 +169,21 @@ pub(super) fn write_in(
     for chunk in chunks {
         let chunk = chunk.map_err(io("the batch's records"))?;
         let mut start = 0;
-        for (line, row) in (chunk.first_line..).zip(&chunk.rows) {
+        for (i, line) in (chunk.first_line..).take(chunk.rows.len()).enumerate() {
             let end = memchr::memchr(b'\n', &chunk.records[start..])
                 .map(|n| start + n + 1)
                 .ok_or_else(|| StoreError::BadRecord { line, message: "a store row without its record".to_owned() })?;
-            blocks.add(line, row, &chunk.records[start..end], &mut insert, round_id)?;
+            let Some((entry, facts)) = chunk.rows.get(i) else { break };
+            blocks.add(line, (entry, facts), &chunk.records[start..end], &mut insert, round_id)?;
             start = end;
             info.households += 1;
-            match row.status {
+            match facts.status {
                 Status::Ok => info.ok += 1,
                 Status::Rejected => info.rejected += 1,
                 Status::PluginError => info.plugin_errors += 1,
             }
-            info.monitored += u64::from(row.category.is_some());
-            as_of = as_of.max(row.as_of);
+            info.monitored += u64::from(facts.monitored);
+            as_of = as_of.max(facts.as_of);
         }
         if start < chunk.records.len() {
             return Err(StoreError::BadRecord {
@@ -301,7 +248,7 @@ pub(super) fn chunks_of_files(
         if done {
             return None;
         }
-        let mut chunk = KeptChunk { first_line: 0, records: Vec::new(), rows: Vec::with_capacity(FILE_CHUNK) };
+        let mut chunk = KeptChunk { first_line: 0, records: Vec::new(), rows: StoreRows::default() };
         let mut household = Vec::new();
         while chunk.rows.len() < FILE_CHUNK {
             let start = chunk.records.len();
@@ -340,7 +287,7 @@ pub(super) fn chunks_of_files(
                 return Some(Err(std::io::Error::other("the input file has fewer lines than the results file")));
             }
             let can_work = if ok { can_work_of_line(&household) } else { None };
-            chunk.rows.push(StoreRow::of_record(&record, can_work));
+            chunk.rows.push_record(&record, can_work);
         }
         (!chunk.rows.is_empty()).then_some(Ok(chunk))
     })
@@ -351,12 +298,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_index_hash_is_fnv_1a_and_finds_every_line_of_a_hash() {
-        // The published FNV-1a 64 test vectors: the index must read the same
-        // on every build.
-        assert_eq!(id_hash(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(id_hash("a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(id_hash("foobar"), 0x8594_4171_f739_67e8);
+    fn an_index_bucket_gives_every_line_of_a_hash() {
         let mut entries = Vec::new();
         for (hash, line) in [(1u64, 10u64), (5, 3), (5, 7), (9, 1)] {
             entries.extend_from_slice(&hash.to_le_bytes());
