@@ -487,6 +487,13 @@ fn four_rounds_give_the_bulletin_the_results_files_give() {
     let rows = sqlite_count(&store, "SELECT count(*) FROM households");
     let lines: usize = rounds.iter().map(|r| r.households.len()).sum();
     assert_eq!(rows, lines as i64);
+    // No household twice in a round.
+    let repeated = sqlite_count(
+        &store,
+        "SELECT count(*) FROM (SELECT round_id, household_id FROM households WHERE household_id IS NOT NULL \
+         GROUP BY round_id, household_id HAVING count(*) > 1)",
+    );
+    assert_eq!(repeated, 0);
 }
 
 /// A count read with the SQLite library the store uses.
