@@ -100,7 +100,7 @@ fn integer(out: &mut Vec<u8>, n: u64) {
 
 /// An `f64` as `serde_json` writes it (its own shortest form; `null` when
 /// not finite, which the output check refuses before a record is built).
-fn float(out: &mut Vec<u8>, x: f64) {
+pub(super) fn float(out: &mut Vec<u8>, x: f64) {
     // Writing a number into a `Vec` cannot fail.
     serde_json::to_writer(out, &x).ok();
 }
@@ -152,7 +152,7 @@ fn quoted(out: &mut Vec<u8>, name: &str) {
 
 /// Member indices as the members' ids (indices are checked before a
 /// record is built).
-fn members(out: &mut Vec<u8>, indices: &[u32], ids: &[String]) {
+pub(super) fn members(out: &mut Vec<u8>, indices: &[u32], ids: &[String]) {
     out.push(b'[');
     for (i, &index) in indices.iter().enumerate() {
         if i > 0 {
@@ -167,7 +167,7 @@ fn members(out: &mut Vec<u8>, indices: &[u32], ids: &[String]) {
 /// escapes for backspace, form feed, newline, carriage return and tab, and
 /// `\u00XX` (lower-case hex) for the other control characters; everything
 /// else, non-ASCII included, as it is.
-fn string(out: &mut Vec<u8>, s: &str) {
+pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;

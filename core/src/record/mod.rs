@@ -9,5 +9,5 @@ mod write;
 
 pub use json::write_ok;
 pub use read::{DecisionView, DerivedView, ErrorView, FlagView, PluginView, RecordView, yuan_to_fen};
-pub use store_row::{Columns, RowFacts, StoreRows, can_work, id_hash};
+pub use store_row::{Columns, RowFacts, StoreRows, can_work, id_hash, member_can_work};
 pub use write::{DecisionOut, FlagOut, MemberIds, Record};

@@ -19,6 +19,7 @@ use std::io::Write;
 use rulehost_sdk::baseline::codes;
 use rulehost_sdk::{Date, Evaluation, Household, LaborCapacity};
 
+use super::json::{float, members, string};
 use super::read::{RecordView, yuan_to_fen};
 use crate::plugin::PluginRef;
 use rulehost_input::{FailureKind, Status};
@@ -52,13 +53,13 @@ pub fn id_hash(household_id: &str) -> u64 {
 /// Whether a resident member of `household` can work (labour capacity
 /// full or partial): the risk-elimination test's household fact.
 pub fn can_work(household: &Household) -> bool {
-    household.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, LaborCapacity::None))
+    household.members.iter().any(|m| member_can_work(m.resident, m.labor_capacity))
 }
 
-/// Appends `text` as a JSON string (as `serde_json` writes it).
-fn string(out: &mut Vec<u8>, text: &str) {
-    // Writing a string into a `Vec` cannot fail.
-    serde_json::to_writer(&mut *out, text).ok();
+/// Whether one member counts for [`can_work`]: resident, with labour
+/// capacity full or partial.
+pub fn member_can_work(resident: bool, labor_capacity: LaborCapacity) -> bool {
+    resident && !matches!(labor_capacity, LaborCapacity::None)
 }
 
 fn optional(out: &mut Vec<u8>, text: Option<&str>) {
@@ -79,29 +80,30 @@ fn strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-/// A flag of an entry's `flags`.
-fn flag<'a>(out: &mut Vec<u8>, code: &str, severity: &str, members: impl Iterator<Item = &'a str>) {
+/// A flag of an entry's `flags`; `members` writes its members array.
+fn flag(out: &mut Vec<u8>, code: &str, severity: &str, members: impl FnOnce(&mut Vec<u8>)) {
     out.extend_from_slice(b"{\"code\":");
     string(out, code);
     out.extend_from_slice(b",\"severity\":");
     string(out, severity);
     out.extend_from_slice(b",\"members\":");
-    strings(out, members);
+    members(out);
     out.push(b'}');
 }
 
-/// An eligible decision of an entry's `decisions`.
-fn decision<'a>(
+/// An eligible decision of an entry's `decisions`; `members` writes its
+/// members array.
+fn decision(
     out: &mut Vec<u8>,
     program: &str,
-    members: impl Iterator<Item = &'a str>,
+    members: impl FnOnce(&mut Vec<u8>),
     fen: Option<i64>,
     level: Option<&str>,
 ) {
     out.extend_from_slice(b"{\"program\":");
     string(out, program);
     out.extend_from_slice(b",\"members\":");
-    strings(out, members);
+    members(out);
     out.extend_from_slice(b",\"amount_fen\":");
     match fen {
         // Writing a number into a `Vec` cannot fail.
@@ -111,12 +113,6 @@ fn decision<'a>(
     out.extend_from_slice(b",\"level\":");
     optional(out, level);
     out.push(b'}');
-}
-
-/// The `member_id`s of member indices (checked by `check_output` before
-/// a record is built).
-fn names<'a>(indices: &'a [u32], member_ids: &'a [String]) -> impl Iterator<Item = &'a str> {
-    indices.iter().map(|&i| member_ids.get(i as usize).map_or("", String::as_str))
 }
 
 /// An entry's columns other than its flags and decisions.
@@ -169,8 +165,8 @@ impl StoreRows {
         optional(out, columns.category);
         out.push(b',');
         match columns.per_capita_income {
-            // The record's own text of the number (`serde_json`'s shortest form).
-            Some(x) => serde_json::to_writer(&mut *out, &x).unwrap_or(()),
+            // The record's own text of the number.
+            Some(x) => float(out, x),
             None => out.extend_from_slice(b"null"),
         }
         out.push(b',');
@@ -235,7 +231,7 @@ impl StoreRows {
                     if i > 0 {
                         out.push(b',');
                     }
-                    flag(out, &f.code, f.severity.as_str(), names(&f.members, member_ids));
+                    flag(out, &f.code, f.severity.as_str(), |out| members(out, &f.members, member_ids));
                 }
                 out.push(b']');
             },
@@ -245,7 +241,8 @@ impl StoreRows {
                     if i > 0 {
                         out.push(b',');
                     }
-                    decision(out, &d.program, names(&d.members, member_ids), d.amount_fen, d.level.as_deref());
+                    let ids = |out: &mut Vec<u8>| members(out, &d.members, member_ids);
+                    decision(out, &d.program, ids, d.amount_fen, d.level.as_deref());
                 }
                 out.push(b']');
             },
@@ -300,7 +297,7 @@ impl StoreRows {
                     if i > 0 {
                         out.push(b',');
                     }
-                    flag(out, &f.code, &f.severity, f.members.iter().map(|m| &**m));
+                    flag(out, &f.code, &f.severity, |out| strings(out, f.members.iter().map(|m| &**m)));
                 }
                 out.push(b']');
             },
@@ -311,7 +308,8 @@ impl StoreRows {
                         out.push(b',');
                     }
                     let fen = d.amount_yuan.map(yuan_to_fen);
-                    decision(out, &d.program, d.members.iter().map(|m| &**m), fen, d.level.as_deref());
+                    let ids = |out: &mut Vec<u8>| strings(out, d.members.iter().map(|m| &**m));
+                    decision(out, &d.program, ids, fen, d.level.as_deref());
                 }
                 out.push(b']');
             },

@@ -218,16 +218,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let round: &NewRound<'_> = round;
             let writer = scope.spawn(move || store.write_round(round, feed));
             let finished = evaluate(output.writer(), rejects_writer, Some(&mut sender));
-            let end = sender;
             let report = match finished.and_then(|report| Ok((report, results.finish(output)?))) {
                 Ok((report, ())) => report,
                 Err(e) => {
-                    drop(end);
+                    drop(sender);
                     writer.join().ok();
                     return Err(e);
                 }
             };
-            end.end();
+            sender.end();
             let info = writer
                 .join()
                 .map_err(|_| anyhow::anyhow!("the store writer panicked"))?

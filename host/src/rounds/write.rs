@@ -124,8 +124,11 @@ impl Blocks {
         self.compressed.clear();
         self.compressed.reserve(zstd::zstd_safe::compress_bound(self.records.len()));
         self.compressor.compress_to_buffer(&self.records, &mut self.compressed).map_err(io("compressing records"))?;
-        // The rows are JSON built from strings, so UTF-8.
-        let households = std::str::from_utf8(&self.households).unwrap_or_default();
+        // The entries are JSON written from strings: UTF-8, never dropped.
+        let households = std::str::from_utf8(&self.households).map_err(|e| StoreError::BadRecord {
+            line: self.first_line,
+            message: format!("a block's entries are not UTF-8: {e}"),
+        })?;
         insert.execute(params![round_id, self.first_line, self.lines, households, self.compressed])?;
         self.households.clear();
         self.records.clear();
@@ -232,7 +235,7 @@ struct MemberLabour {
 /// line does not say.
 pub(super) fn can_work_of_line(line: &[u8]) -> Option<bool> {
     let labour: Labour = serde_json::from_slice(line).ok()?;
-    Some(labour.members.iter().any(|m| m.resident && !matches!(m.labor_capacity, rulehost_sdk::LaborCapacity::None)))
+    Some(labour.members.iter().any(|m| rulehost_core::record::member_can_work(m.resident, m.labor_capacity)))
 }
 
 /// The chunks of a round written from a whole results file and the input
