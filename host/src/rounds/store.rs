@@ -2,9 +2,11 @@
 //! every round's records, written one round per transaction. Migrations
 //! are numbered in code and recorded in `PRAGMA user_version`.
 //!
-//! Over 400 lines on purpose: the schema, the one-transaction write and the
-//! reads share the store's private row layout, and 120 of the lines are the
-//! store's own unit tests.
+//! Over 400 lines on purpose: the schema (the first two steps' SQL is kept
+//! as written, to build older stores from), opening and migrating, and the
+//! reads that find one household's rounds, with about 230 lines of the
+//! store's own unit tests (among them the conversion of a schema-2 store).
+//! Writing a round is `write`; converting earlier rounds is `migrate`.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -233,10 +235,7 @@ impl Store {
             let tx = self.conn.transaction().map_err(sql)?;
             match step {
                 Migration::Sql(step) => tx.execute_batch(step).map_err(sql)?,
-                Migration::Rust(step) => step(&tx).map_err(|e| match e {
-                    Checked::Sql(source) => sql(source),
-                    Checked::Store(e) => e,
-                })?,
+                Migration::Rust(step) => step(&tx).map_err(|e| e.in_store(&path))?,
             }
             tx.pragma_update(None, "user_version", i + 1).map_err(sql)?;
             tx.commit().map_err(sql)?;
@@ -248,10 +247,7 @@ impl Store {
     /// `replace`; called before the batch runs, and again inside the
     /// writing transaction.
     pub fn check_label(&self, round: &NewRound<'_>) -> Result<()> {
-        check_label(&self.conn, round).map_err(|e| match e {
-            Checked::Sql(source) => StoreError::Sqlite { path: self.path.clone(), source },
-            Checked::Store(e) => e,
-        })
+        check_label(&self.conn, round).map_err(|e| e.in_store(&self.path))
     }
 
     /// Writes a round from chunks of records with their store rows (a
@@ -265,10 +261,7 @@ impl Store {
     ) -> Result<RoundInfo> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
-        let info = super::write::write_in(&tx, round, chunks).map_err(|e| match e {
-            Checked::Sql(source) => StoreError::Sqlite { path: path.clone(), source },
-            Checked::Store(e) => e,
-        })?;
+        let info = super::write::write_in(&tx, round, chunks).map_err(|e| e.in_store(&path))?;
         tx.commit().map_err(|source| StoreError::Sqlite { path, source })?;
         Ok(info)
     }
@@ -418,6 +411,16 @@ impl Store {
 pub(super) enum Checked {
     Sql(rusqlite::Error),
     Store(StoreError),
+}
+
+impl Checked {
+    /// The store's error, naming the store at `path`.
+    fn in_store(self, path: &str) -> StoreError {
+        match self {
+            Checked::Sql(source) => StoreError::Sqlite { path: path.to_owned(), source },
+            Checked::Store(e) => e,
+        }
+    }
 }
 
 impl From<rusqlite::Error> for Checked {
