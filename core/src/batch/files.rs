@@ -6,6 +6,8 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
+
+use super::direct::BlockWriter;
 use std::path::{Path, PathBuf};
 
 use super::resume::{Resume, count_records};
@@ -25,10 +27,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 /// A file written whole or not at all: to `PATH.partial`, synced to disk,
-/// then renamed to `PATH`.
-#[derive(Debug)]
+/// then renamed to `PATH`. Written in whole blocks past the page cache
+/// where the system allows (see `direct.rs`).
 pub struct AtomicFile {
-    writer: BufWriter<File>,
+    writer: BlockWriter,
     partial: PathBuf,
     path: PathBuf,
 }
@@ -37,25 +39,25 @@ impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile> {
         let partial = suffixed(path, ".partial");
         let file = File::create(&partial).map_err(io(&partial))?;
-        Ok(AtomicFile { writer: BufWriter::with_capacity(BUFFER, file), partial, path: path.to_owned() })
+        Ok(AtomicFile { writer: BlockWriter::new(file, &partial), partial, path: path.to_owned() })
     }
 
     /// Goes on writing `PATH.partial` after its first `keep` bytes.
     fn append(path: &Path, keep: u64) -> Result<AtomicFile> {
         let partial = suffixed(path, ".partial");
-        let file = std::fs::OpenOptions::new().append(true).open(&partial).map_err(io(&partial))?;
+        let file = std::fs::OpenOptions::new().write(true).open(&partial).map_err(io(&partial))?;
         file.set_len(keep).map_err(io(&partial))?;
-        Ok(AtomicFile { writer: BufWriter::with_capacity(BUFFER, file), partial, path: path.to_owned() })
+        Ok(AtomicFile { writer: BlockWriter::appending(file, keep), partial, path: path.to_owned() })
     }
 
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut dyn Write {
         &mut self.writer
     }
 
     /// Flushes, syncs and renames: the file is now whole at its path.
     pub fn commit(self) -> Result<()> {
         let AtomicFile { writer, partial, path } = self;
-        let file = writer.into_inner().map_err(|e| e.into_error()).map_err(io(&partial))?;
+        let file = writer.into_file().map_err(io(&partial))?;
         file.sync_all().map_err(io(&partial))?;
         std::fs::rename(&partial, &path).map_err(io(&path))
     }
@@ -66,6 +68,12 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = AtomicFile::create(path)?;
     file.writer().write_all(bytes).map_err(io(path))?;
     file.commit()
+}
+
+impl std::fmt::Debug for AtomicFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicFile").field("partial", &self.partial).finish_non_exhaustive()
+    }
 }
 
 /// Where a batch writes its records: standard output (`-`) or a file.

@@ -4,9 +4,11 @@
 //! bounded by the chunks in flight, not by the input; every line gets
 //! exactly one record. `resume` and `files` pick up an interrupted run.
 
+mod direct;
 mod files;
 mod read;
 mod resume;
+mod seen;
 mod work;
 mod write;
 
@@ -21,6 +23,7 @@ use rulehost_input::HouseholdReader;
 
 pub use files::{AtomicFile, Output, ResultsFile, write_whole};
 pub use resume::{Resume, count_records, input_fingerprint, run_description};
+pub use seen::SeenIds;
 pub use write::{BatchReport, Tally};
 
 /// How a batch runs.

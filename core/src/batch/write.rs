@@ -2,11 +2,12 @@
 //! order, rejects repeated household ids, copies non-ok records to the
 //! rejects file, and adds up the report.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use crossbeam_channel::Receiver;
 
+use super::seen::SeenIds;
 use super::work::EvaluatedChunk;
 use super::{Keep, KeptChunk, Progress};
 use crate::record::{Record, RecordView, StoreRows};
@@ -44,7 +45,7 @@ impl BatchReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub report: BatchReport,
-    pub seen: HashSet<u128>,
+    pub seen: SeenIds,
 }
 
 /// Writes chunks in input order as they arrive, freeing a reader slot for
@@ -94,7 +95,7 @@ pub(super) fn write_in_order(
 
 /// Rejects, in input order, every household whose id was seen on an
 /// earlier line: the first occurrence stands.
-fn dedupe(chunk: &mut EvaluatedChunk, seen: &mut HashSet<u128>) {
+fn dedupe(chunk: &mut EvaluatedChunk, seen: &mut SeenIds) {
     let duplicates: Vec<usize> = chunk
         .lines
         .iter()

@@ -1,0 +1,119 @@
+//! The household ids a batch has written, as their 128-bit hashes: the set
+//! that finds a repeated id.
+//!
+//! It is the one part of a batch's memory that grows with the input, so it
+//! is laid out for size. The hashes sit once, densely, in fixed blocks that
+//! never move; the table holds only each hash's 4-byte index into them.
+//! That is about 21 bytes per household at the table's fullest instead of
+//! the 34 of a `HashSet<u128>`, and when the table grows it copies 4-byte
+//! indexes, not the hashes, so the old and new tables together stay small.
+
+use hashbrown::HashTable;
+
+/// Hashes per block: 1 MiB blocks, allocated one at a time.
+const BLOCK: usize = 1 << 16;
+
+#[derive(Clone, Default)]
+pub struct SeenIds {
+    blocks: Vec<Vec<u128>>,
+    len: u32,
+    table: HashTable<u32>,
+}
+
+impl SeenIds {
+    /// Adds `id`; false if it was already there.
+    pub fn insert(&mut self, id: u128) -> bool {
+        let Self { blocks, len, table } = self;
+        let at = |i: &u32| blocks[*i as usize / BLOCK][*i as usize % BLOCK];
+        // The ids are hashes already: their low bits are the table's hash.
+        match table.entry(id as u64, |i| at(i) == id, |i| at(i) as u64) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                // 2^32 households is past any population; an index past it
+                // would be a program error, not an input one.
+                let index = *len;
+                *len = len.checked_add(1).expect("at most 2^32 - 1 household ids in one batch");
+                slot.insert(index);
+                if blocks.last().is_none_or(|b| b.len() == BLOCK) {
+                    blocks.push(Vec::with_capacity(BLOCK));
+                }
+                if let Some(block) = blocks.last_mut() {
+                    block.push(id);
+                }
+                true
+            }
+        }
+    }
+
+    pub fn contains(&self, id: &u128) -> bool {
+        let at = |i: &u32| self.blocks[*i as usize / BLOCK][*i as usize % BLOCK];
+        self.table.find(*id as u64, |i| at(i) == *id).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &u128> {
+        self.blocks.iter().flatten()
+    }
+}
+
+/// Two sets are equal when they hold the same ids, whatever the order.
+impl PartialEq for SeenIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().all(|id| other.contains(id))
+    }
+}
+
+impl Eq for SeenIds {}
+
+impl std::fmt::Debug for SeenIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeenIds").field("len", &self.len).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeenIds;
+    use crate::pipeline::id_hash;
+
+    #[test]
+    fn an_id_is_new_once_across_blocks_and_growth() {
+        let mut seen = SeenIds::default();
+        let n = 3 * super::BLOCK as u32 + 17;
+        assert!((0..n).all(|i| seen.insert(id_hash(&format!("h{i}")))));
+        assert_eq!(seen.len(), n as usize);
+        assert!((0..n).all(|i| !seen.insert(id_hash(&format!("h{i}")))), "every id is seen again");
+        assert_eq!(seen.len(), n as usize, "a repeated id is not kept twice");
+        assert!(seen.contains(&id_hash("h0")) && seen.contains(&id_hash(&format!("h{}", n - 1))));
+        assert!(!seen.contains(&id_hash(&format!("h{n}"))));
+    }
+
+    #[test]
+    fn ids_sharing_their_low_bits_are_told_apart() {
+        let mut seen = SeenIds::default();
+        let (a, b) = (7u128, (1u128 << 64) | 7);
+        assert!(seen.insert(a) && seen.insert(b) && !seen.insert(b));
+        assert!(seen.contains(&a) && seen.contains(&b) && !seen.contains(&((2u128 << 64) | 7)));
+    }
+
+    #[test]
+    fn equal_sets_are_equal_in_any_order() {
+        let (mut one, mut two) = (SeenIds::default(), SeenIds::default());
+        for id in [1u128, 2, 3] {
+            one.insert(id);
+        }
+        for id in [3u128, 1, 2] {
+            two.insert(id);
+        }
+        assert_eq!(one, two);
+        two.insert(4);
+        assert_ne!(one, two);
+    }
+}
