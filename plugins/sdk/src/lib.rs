@@ -42,6 +42,7 @@
 //! assert_eq!(rulehost_sdk::info::<District>().parameters.last().map(String::as_str), Some("monitoring_line_supplement"));
 //! ```
 
+pub mod arena;
 pub mod baseline;
 mod date;
 pub mod facts;
@@ -54,6 +55,13 @@ pub mod types;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod guest;
+
+/// Every plugin built with the SDK allocates from the arena (see
+/// [`arena`]); a plugin with an allocator of its own turns the `arena`
+/// feature off.
+#[cfg(all(target_arch = "wasm32", feature = "arena"))]
+#[global_allocator]
+static ALLOCATOR: arena::Arena = arena::Arena::new();
 
 pub use facts::Facts;
 pub use params::Params;

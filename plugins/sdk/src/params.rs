@@ -31,8 +31,12 @@ impl<'a> Params<'a> {
 
     /// The value of `name`, or a `bad-parameters` error naming it.
     pub fn get(&self, name: &str) -> Result<f64, EvalError> {
+        // The names are mostly the very constants the rules look up by:
+        // their addresses match before any text is compared.
+        let same_constant = |n: &str| std::ptr::eq(n, name);
         self.names()
-            .position(|n| n == name)
+            .position(same_constant)
+            .or_else(|| self.names().position(|n| n == name))
             .and_then(|i| self.values.get(i).copied())
             .ok_or_else(|| EvalError::BadParameters(format!("parameter `{name}` was not given")))
     }
