@@ -84,7 +84,7 @@ impl BlockWriter {
     pub fn into_file(mut self) -> io::Result<File> {
         self.flush()?;
         self.filled = 0; // Nothing left for drop to write.
-        Ok(self.plain.try_clone()?)
+        self.plain.try_clone()
     }
 }
 

@@ -112,8 +112,13 @@ pub(super) fn read_chunks(
     chunks: &Sender<Chunk>,
     slots: &Sender<()>,
 ) -> std::io::Result<()> {
+    // Each chunk's buffers start at about the last one's size, so that
+    // they are not grown (copied) over and over while lines are read.
+    let mut last_size = 0;
     for seq in 0.. {
-        let mut chunk = Chunk { seq, first_line: next_line, data: Vec::new(), lines: Vec::new(), bytes_read: 0 };
+        let data = Vec::with_capacity(last_size + last_size / 8);
+        let lines = Vec::with_capacity(options.chunk_lines.min(1 << 16));
+        let mut chunk = Chunk { seq, first_line: next_line, data, lines, bytes_read: 0 };
         while chunk.lines.len() < options.chunk_lines {
             match read_line(input, &mut chunk.data, options.max_line_bytes)? {
                 Some((line, consumed)) => {
@@ -128,6 +133,7 @@ pub(super) fn read_chunks(
         }
         next_line += chunk.lines.len() as u64;
         chunk.bytes_read = bytes_read;
+        last_size = chunk.data.len();
         let last = chunk.lines.len() < options.chunk_lines;
         if slots.send(()).is_err() || chunks.send(chunk).is_err() {
             return Ok(()); // The writer stopped; it reports why.

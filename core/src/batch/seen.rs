@@ -18,21 +18,23 @@ pub struct SeenIds {
     blocks: Vec<Vec<u128>>,
     len: u32,
     table: HashTable<u32>,
+    /// Ids past the 2^32 - 1 that 4-byte indexes reach (no population
+    /// comes near it, but a batch never fails for it).
+    beyond: std::collections::HashSet<u128>,
 }
 
 impl SeenIds {
     /// Adds `id`; false if it was already there.
     pub fn insert(&mut self, id: u128) -> bool {
-        let Self { blocks, len, table } = self;
+        let Self { blocks, len, table, beyond } = self;
         let at = |i: &u32| blocks[*i as usize / BLOCK][*i as usize % BLOCK];
         // The ids are hashes already: their low bits are the table's hash.
         match table.entry(id as u64, |i| at(i) == id, |i| at(i) as u64) {
             hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(_) if *len == u32::MAX => beyond.insert(id),
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                // 2^32 households is past any population; an index past it
-                // would be a program error, not an input one.
                 let index = *len;
-                *len = len.checked_add(1).expect("at most 2^32 - 1 household ids in one batch");
+                *len += 1;
                 slot.insert(index);
                 if blocks.last().is_none_or(|b| b.len() == BLOCK) {
                     blocks.push(Vec::with_capacity(BLOCK));
@@ -47,26 +49,26 @@ impl SeenIds {
 
     pub fn contains(&self, id: &u128) -> bool {
         let at = |i: &u32| self.blocks[*i as usize / BLOCK][*i as usize % BLOCK];
-        self.table.find(*id as u64, |i| at(i) == *id).is_some()
+        self.table.find(*id as u64, |i| at(i) == *id).is_some() || self.beyond.contains(id)
     }
 
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.len as usize + self.beyond.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     fn iter(&self) -> impl Iterator<Item = &u128> {
-        self.blocks.iter().flatten()
+        self.blocks.iter().flatten().chain(&self.beyond)
     }
 }
 
 /// Two sets are equal when they hold the same ids, whatever the order.
 impl PartialEq for SeenIds {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().all(|id| other.contains(id))
+        self.len() == other.len() && self.iter().all(|id| other.contains(id))
     }
 }
 
@@ -74,7 +76,7 @@ impl Eq for SeenIds {}
 
 impl std::fmt::Debug for SeenIds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SeenIds").field("len", &self.len).finish()
+        f.debug_struct("SeenIds").field("len", &self.len()).finish()
     }
 }
 
@@ -101,6 +103,13 @@ mod tests {
         let (a, b) = (7u128, (1u128 << 64) | 7);
         assert!(seen.insert(a) && seen.insert(b) && !seen.insert(b));
         assert!(seen.contains(&a) && seen.contains(&b) && !seen.contains(&((2u128 << 64) | 7)));
+    }
+
+    #[test]
+    fn ids_past_the_indexes_reach_go_to_the_overflow_set() {
+        let mut seen = SeenIds { len: u32::MAX, ..SeenIds::default() };
+        assert!(seen.insert(5) && !seen.insert(5) && seen.contains(&5) && !seen.contains(&6));
+        assert_eq!(seen.len(), u32::MAX as usize + 1);
     }
 
     #[test]
