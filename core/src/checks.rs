@@ -33,7 +33,7 @@ pub fn has_control(text: &str) -> bool {
 /// Whether any byte of `bytes` satisfies `test`, in blocks without early
 /// exit, so that the compiler turns each block into vector instructions.
 #[inline]
-pub fn any_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+pub(crate) fn any_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
     let blocks = bytes.chunks_exact(32);
     let rest = blocks.remainder();
     for block in blocks {

@@ -6,10 +6,9 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-
-use super::direct::BlockWriter;
 use std::path::{Path, PathBuf};
 
+use super::direct::BlockWriter;
 use super::resume::{Resume, count_records};
 use crate::error::{Error, Result};
 

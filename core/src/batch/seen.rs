@@ -27,20 +27,21 @@ impl SeenIds {
     /// Adds `id`; false if it was already there.
     pub fn insert(&mut self, id: u128) -> bool {
         let Self { blocks, len, table, beyond } = self;
-        let at = |i: &u32| blocks[*i as usize / BLOCK][*i as usize % BLOCK];
         // The ids are hashes already: their low bits are the table's hash.
-        match table.entry(id as u64, |i| at(i) == id, |i| at(i) as u64) {
+        match table.entry(id as u64, |&i| hash_at(blocks, i) == id, |&i| hash_at(blocks, i) as u64) {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(_) if *len == u32::MAX => beyond.insert(id),
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 let index = *len;
                 *len += 1;
                 slot.insert(index);
-                if blocks.last().is_none_or(|b| b.len() == BLOCK) {
-                    blocks.push(Vec::with_capacity(BLOCK));
-                }
-                if let Some(block) = blocks.last_mut() {
-                    block.push(id);
+                match blocks.last_mut() {
+                    Some(block) if block.len() < BLOCK => block.push(id),
+                    _ => {
+                        let mut block = Vec::with_capacity(BLOCK);
+                        block.push(id);
+                        blocks.push(block);
+                    }
                 }
                 true
             }
@@ -48,8 +49,7 @@ impl SeenIds {
     }
 
     pub fn contains(&self, id: &u128) -> bool {
-        let at = |i: &u32| self.blocks[*i as usize / BLOCK][*i as usize % BLOCK];
-        self.table.find(*id as u64, |i| at(i) == *id).is_some() || self.beyond.contains(id)
+        self.table.find(*id as u64, |&i| hash_at(&self.blocks, i) == *id).is_some() || self.beyond.contains(id)
     }
 
     pub fn len(&self) -> usize {
@@ -63,6 +63,11 @@ impl SeenIds {
     fn iter(&self) -> impl Iterator<Item = &u128> {
         self.blocks.iter().flatten().chain(&self.beyond)
     }
+}
+
+/// The hash at table index `i`.
+fn hash_at(blocks: &[Vec<u128>], i: u32) -> u128 {
+    blocks[i as usize / BLOCK][i as usize % BLOCK]
 }
 
 /// Two sets are equal when they hold the same ids, whatever the order.
