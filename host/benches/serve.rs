@@ -5,13 +5,17 @@
 //! 2. the same at half that rate, paced (open loop, latency from the
 //!    scheduled send time): p50/p99;
 //! 3. overload at 4x the maximum rate, paced, on more connections than the
-//!    service admits: how much gets 503, how fast, the p99 of the rest,
-//!    and the server's RSS before and after;
+//!    service admits, from an event-driven generator (one thread for all
+//!    connections, against its own back-to-back figures): how much gets
+//!    503, how fast, the p99 of the rest, and the server's RSS before and
+//!    after;
 //! 4. `/v1/batch` against file-to-file `rulehost batch` on the same
-//!    households, as a ratio.
+//!    households, three times each, alternating, as ratios. The client
+//!    streams the records as they come and compares them with the file's.
 //!
-//! `cargo bench -p rulehost --bench serve [-- SECONDS]` (not in CI). The
-//! load generator shares the machine's cores with the service.
+//! `cargo bench -p rulehost --bench serve [-- SECONDS] [batch]` (not in
+//! CI; `batch`: only phase 4). The load generator shares the machine's
+//! cores with the service.
 
 #[path = "../../tests/src/lib.rs"]
 #[expect(dead_code, reason = "the shared harness has helpers this benchmark does not use")]
@@ -36,7 +40,7 @@ impl Conn {
         stream.set_nodelay(true).ok();
         stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
         let writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
-        Conn { reader: BufReader::with_capacity(64 << 10, stream), writer }
+        Conn { reader: BufReader::with_capacity(256 << 10, stream), writer }
     }
 
     /// One `POST path`; the status, with the body read and dropped.
@@ -162,6 +166,166 @@ fn drive(addr: SocketAddr, bodies: &Arc<Vec<Vec<u8>>>, connections: usize, secon
     all
 }
 
+/// One keep-alive connection of the event-driven generator: one thread
+/// for all connections, so that 128 of them do not need 128 threads
+/// competing with the service for the two cores.
+struct AsyncConn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl AsyncConn {
+    async fn open(addr: SocketAddr) -> std::io::Result<AsyncConn> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(AsyncConn { stream, buf: vec![0; 64 << 10], filled: 0 })
+    }
+
+    async fn write_all(&self, mut data: &[u8]) -> std::io::Result<()> {
+        while !data.is_empty() {
+            self.stream.writable().await?;
+            match self.stream.try_write(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what has arrived (at least one byte) after `filled`.
+    async fn fill(&mut self) -> std::io::Result<()> {
+        if self.buf.len() - self.filled < 4096 {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            self.stream.readable().await?;
+            match self.stream.try_read(&mut self.buf[self.filled..]) {
+                Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One `POST path`; the status, with the body read and dropped.
+    async fn post(&mut self, path: &str, body: &[u8]) -> std::io::Result<u16> {
+        let head = format!("POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", body.len());
+        let mut request = Vec::with_capacity(head.len() + body.len());
+        request.extend_from_slice(head.as_bytes());
+        request.extend_from_slice(body);
+        self.write_all(&request).await?;
+        let end = loop {
+            if let Some(i) = memchr::memmem::find(&self.buf[..self.filled], b"\r\n\r\n") {
+                break i + 4;
+            }
+            self.fill().await?;
+        };
+        let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let length: usize = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(0);
+        while self.filled < end + length {
+            self.fill().await?;
+        }
+        self.buf.copy_within(end + length..self.filled, 0);
+        self.filled -= end + length;
+        Ok(status)
+    }
+}
+
+/// [`drive`] with the event-driven generator: `connections` connections
+/// on one thread.
+fn drive_async(
+    addr: SocketAddr,
+    bodies: &Arc<Vec<Vec<u8>>>,
+    connections: usize,
+    seconds: f64,
+    rate: Option<f64>,
+) -> Phase {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(seconds);
+    let mut all = runtime.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|c| {
+                let bodies = Arc::clone(bodies);
+                tokio::spawn(async move {
+                    let mut phase = Phase::default();
+                    let Ok(mut conn) = AsyncConn::open(addr).await else {
+                        phase.failed += 1;
+                        return phase;
+                    };
+                    let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
+                    let mut next =
+                        started + interval.map_or(Duration::ZERO, |i| i.mul_f64(c as f64 / connections as f64));
+                    let mut i = c * 7919;
+                    // Bounded in time and in count.
+                    while Instant::now() < until && phase.ok.len() + phase.refused.len() < 5_000_000 {
+                        if interval.is_some() {
+                            tokio::time::sleep_until(next.into()).await;
+                        }
+                        let sent = Instant::now();
+                        let from = if interval.is_some() { next } else { sent };
+                        i += 1;
+                        let answer = tokio::time::timeout(
+                            Duration::from_secs(30),
+                            conn.post("/v1/evaluate", &bodies[i % bodies.len()]),
+                        )
+                        .await;
+                        match answer {
+                            Ok(Ok(200)) => {
+                                phase.ok.push(from.elapsed());
+                                phase.ok_sent.push(sent.elapsed());
+                            }
+                            Ok(Ok(503)) => {
+                                phase.refused.push(from.elapsed());
+                                phase.refused_sent.push(sent.elapsed());
+                            }
+                            _ => {
+                                phase.failed += 1;
+                                match AsyncConn::open(addr).await {
+                                    Ok(c) => conn = c,
+                                    Err(_) => return phase,
+                                }
+                            }
+                        }
+                        if let Some(interval) = interval {
+                            next += interval;
+                        }
+                    }
+                    phase
+                })
+            })
+            .collect();
+        let mut all = Phase::default();
+        for t in tasks {
+            let p = t.await.unwrap_or_default();
+            all.ok.extend(p.ok);
+            all.refused.extend(p.refused);
+            all.ok_sent.extend(p.ok_sent);
+            all.refused_sent.extend(p.refused_sent);
+            all.failed += p.failed;
+        }
+        all
+    });
+    all.seconds = started.elapsed().as_secs_f64();
+    all.ok.sort();
+    all.refused.sort();
+    all.ok_sent.sort();
+    all.refused_sent.sort();
+    all
+}
+
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib: f64 = status
@@ -225,6 +389,7 @@ fn report(name: &str, p: &Phase) {
 
 fn main() {
     let seconds: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10.0);
+    let only_batch = std::env::args().any(|a| a == "batch");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let registry = harness::write_registry(dir.path(), &[("baseline", "rulehost-baseline", &[])], true);
     let cache = dir.path().join("cache");
@@ -232,26 +397,38 @@ fn main() {
     let bodies: Arc<Vec<Vec<u8>>> =
         Arc::new(sample.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect());
 
-    let (mut child, addr) = start(&registry, &cache, &["--no-access-log"]);
-    drive(addr, &bodies, 16, 2.0, None); // warm-up
-    let max = drive(addr, &bodies, 32, seconds, None);
+    if !only_batch {
+        evaluate_phases(&registry, &cache, &bodies, seconds);
+    }
+    batch_phase(dir.path(), &registry, &cache);
+}
+
+/// `/v1/evaluate`: back to back, paced at half that rate, with the access
+/// log, and overloaded.
+fn evaluate_phases(registry: &Path, cache: &Path, bodies: &Arc<Vec<Vec<u8>>>, seconds: f64) {
+    let (mut child, addr) = start(registry, cache, &["--no-access-log"]);
+    drive(addr, bodies, 16, 2.0, None); // warm-up
+    let max = drive(addr, bodies, 32, seconds, None);
     report("evaluate, keep-alive, 32 connections back to back", &max);
-    let half = drive(addr, &bodies, 32, seconds, Some(max.rate() / 2.0));
+    let half = drive(addr, bodies, 32, seconds, Some(max.rate() / 2.0));
     report(&format!("evaluate at half that rate ({:.0}/s, paced)", max.rate() / 2.0), &half);
     let _ = child.kill();
     let _ = child.wait();
 
-    let (mut child, addr) = start(&registry, &cache, &[]);
-    let logged = drive(addr, &bodies, 32, seconds, None);
+    let (mut child, addr) = start(registry, cache, &[]);
+    let logged = drive(addr, bodies, 32, seconds, None);
     report("evaluate with the access log on", &logged);
     let _ = child.kill();
     let _ = child.wait();
 
-    // Overload: more connections than the service admits at once.
-    let (mut child, addr) = start(&registry, &cache, &["--no-access-log", "--max-pending", "64"]);
-    drive(addr, &bodies, 16, 2.0, None);
+    // Overload: more connections than the service admits at once, from
+    // the event-driven generator, against its own back-to-back figures.
+    let (mut child, addr) = start(registry, cache, &["--no-access-log", "--max-pending", "64"]);
+    drive_async(addr, bodies, 16, 2.0, None);
+    let base = drive_async(addr, bodies, 32, seconds, None);
+    report("evaluate, event-driven generator, 32 connections back to back", &base);
     let before = rss_mib(child.id());
-    let over = drive(addr, &bodies, 128, seconds, Some(max.rate() * 4.0));
+    let over = drive_async(addr, bodies, 128, seconds, Some(max.rate() * 4.0));
     let after = rss_mib(child.id());
     report(&format!("overload at 4x ({:.0}/s scheduled, 128 connections, max-pending 64)", max.rate() * 4.0), &over);
     println!(
@@ -262,35 +439,59 @@ fn main() {
     );
     println!("overload: server RSS {before:.0} MiB before, {after:.0} MiB after");
 
-    // /v1/batch against file-to-file batch, 200,000 households.
-    let input = dir.path().join("households.jsonl");
-    let households = harness::sample(200_000, 7);
-    std::fs::write(&input, &households).unwrap_or_else(|e| panic!("{e}"));
-    let output = dir.path().join("results.jsonl");
-    let t = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_rulehost"))
-        .args(["batch", "-q", "--registry"])
-        .arg(&registry)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .arg("--cache-dir")
-        .arg(&cache)
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(status.success());
-    let file_rate = 200_000.0 / t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `/v1/batch` against file-to-file batch, 200,000 households, three
+/// times each, alternating.
+fn batch_phase(dir: &Path, registry: &Path, cache: &Path) {
+    let (mut child, addr) = start(registry, cache, &["--no-access-log"]);
+    let input = dir.join("households.jsonl");
+    let households = Arc::new(harness::sample(200_000, 7));
+    std::fs::write(&input, &*households).unwrap_or_else(|e| panic!("{e}"));
+    let output = dir.join("results.jsonl");
+    for round in 1..=3 {
+        let t = Instant::now();
+        let status = Command::new(env!("CARGO_BIN_EXE_rulehost"))
+            .args(["batch", "-q", "--registry"])
+            .arg(registry)
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .arg("--cache-dir")
+            .arg(cache)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(status.success());
+        let file_rate = 200_000.0 / t.elapsed().as_secs_f64();
+        let expected = std::fs::read(&output).unwrap_or_else(|e| panic!("{e}"));
+        let t = Instant::now();
+        let same = post_batch(addr, &households, &expected);
+        let http_rate = 200_000.0 / t.elapsed().as_secs_f64();
+        println!(
+            "batch {round}, 200,000 households: file to file {file_rate:.0}/s (incl. start-up), /v1/batch {http_rate:.0}/s: {:.2}x; records identical: {same}",
+            http_rate / file_rate
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Streams `households` to `/v1/batch` on one connection while reading the
+/// chunked response, as a client that writes records on as they come
+/// would: each piece is compared with the next bytes of `expected` and
+/// dropped. Whether the whole response equals `expected`.
+fn post_batch(addr: SocketAddr, households: &Arc<Vec<u8>>, expected: &[u8]) -> bool {
     let mut conn = Conn::open(addr);
-    let head = format!("POST /v1/batch HTTP/1.1\r\nHost: b\r\nContent-Length: {}\r\n\r\n", households.len());
     let mut writer = conn.writer.try_clone().unwrap_or_else(|e| panic!("{e}"));
-    let body = households.clone();
+    let body = Arc::clone(households);
     let sending = std::thread::spawn(move || {
+        let head = format!("POST /v1/batch HTTP/1.1\r\nHost: b\r\nContent-Length: {}\r\n\r\n", body.len());
         let _ = writer.write_all(head.as_bytes());
         let _ = writer.write_all(&body);
     });
-    let mut received = Vec::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -299,6 +500,8 @@ fn main() {
         }
     }
     // Chunked: sizes and pieces until the empty chunk.
+    let (mut at, mut same) = (0usize, true);
+    let mut piece = Vec::new();
     loop {
         line.clear();
         conn.reader.read_line(&mut line).unwrap_or(0);
@@ -306,19 +509,13 @@ fn main() {
         if size == 0 {
             break;
         }
-        let start = received.len();
-        received.resize(start + size, 0);
-        conn.reader.read_exact(&mut received[start..]).unwrap_or_else(|e| panic!("{e}"));
+        piece.resize(size, 0);
+        conn.reader.read_exact(&mut piece).unwrap_or_else(|e| panic!("{e}"));
+        same &= expected.get(at..at + size) == Some(&piece[..]);
+        at += size;
         line.clear();
         conn.reader.read_line(&mut line).unwrap_or(0);
     }
     let _ = sending.join();
-    let http_rate = 200_000.0 / t.elapsed().as_secs_f64();
-    let same = std::fs::read(&output).map(|o| o == received).unwrap_or(false);
-    println!(
-        "batch, 200,000 households: file to file {file_rate:.0}/s (incl. start-up), /v1/batch {http_rate:.0}/s: {:.2}x; records identical: {same}",
-        http_rate / file_rate
-    );
-    let _ = child.kill();
-    let _ = child.wait();
+    same && at == expected.len()
 }
