@@ -1,7 +1,8 @@
 //! `rulehost serve` under load, over loopback, with the release binary:
 //!
-//! 1. `POST /v1/evaluate` on keep-alive connections, back to back: the
-//!    maximum rate, with p50/p99;
+//! 1. `POST /v1/evaluate` on keep-alive connections, back to back: on one
+//!    connection (a lone request's latency), then on 32 (the maximum
+//!    rate), with p50/p99;
 //! 2. the same at half that rate, paced (open loop, latency from the
 //!    scheduled send time): p50/p99;
 //! 3. overload at 4x the maximum rate, paced, on more connections than the
@@ -408,6 +409,8 @@ fn main() {
 fn evaluate_phases(registry: &Path, cache: &Path, bodies: &Arc<Vec<Vec<u8>>>, seconds: f64) {
     let (mut child, addr) = start(registry, cache, &["--no-access-log"]);
     drive(addr, bodies, 16, 2.0, None); // warm-up
+    let one = drive(addr, bodies, 1, seconds, None);
+    report("evaluate, one keep-alive connection back to back (one request at a time)", &one);
     let max = drive(addr, bodies, 32, seconds, None);
     report("evaluate, keep-alive, 32 connections back to back", &max);
     let half = drive(addr, bodies, 32, seconds, Some(max.rate() / 2.0));

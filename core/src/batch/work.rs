@@ -110,6 +110,9 @@ fn evaluate_chunk(pipeline: &mut Pipeline<'_>, chunk: &Chunk, max: usize) -> Eva
 /// Re-evaluates, in a fresh instance, the last household each plugin
 /// evaluated in the chunk; a different record means the plugin carried
 /// state from earlier households. Returns the names of such plugins.
+///
+/// A plugin that got only one household in the chunk evaluated it in a
+/// fresh instance already, so there is nothing to check.
 fn find_state(
     registry: &Registry,
     reader: &HouseholdReader,
@@ -117,14 +120,21 @@ fn find_state(
     chunk: &Chunk,
     done: &EvaluatedChunk,
 ) -> Vec<String> {
-    let mut last: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut last: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for (i, (_, outcome)) in done.lines.iter().enumerate() {
-        if let (Some(d), Status::Ok) = (outcome.deployment, outcome.status) {
-            last.insert(d, i);
+        if let Some(d) = outcome.deployment {
+            let (seen, ok) = last.entry(d).or_insert((0, usize::MAX));
+            *seen += 1;
+            if outcome.status == Status::Ok {
+                *ok = i;
+            }
         }
     }
     let mut stateful = Vec::new();
-    for (deployment, i) in last {
+    for (deployment, (seen, i)) in last {
+        if seen < 2 || i == usize::MAX {
+            continue;
+        }
         let Some(text) = chunk.text(i) else { continue };
         let mut fresh = new_pipeline(registry, reader, options);
         let mut again = Vec::new();

@@ -145,21 +145,31 @@ fn run(
 
 /// Re-evaluates, in a fresh instance, the last household each plugin
 /// evaluated in the chunk (per `as_of`); a different record means the
-/// plugin kept state. Returns the names of such plugins.
+/// plugin kept state. Returns the names of such plugins. A plugin that got
+/// only one household (per `as_of`) evaluated it in a fresh instance
+/// already: nothing to check, which is the common case when requests come
+/// one or two at a time.
 fn find_state(
     registry: &crate::Registry,
     reader: &HouseholdReader,
     jobs: &[Job],
     done: &[(Vec<u8>, LineOutcome)],
 ) -> Vec<String> {
-    let mut last: BTreeMap<(usize, Option<Date>), usize> = BTreeMap::new();
+    let mut last: BTreeMap<(usize, Option<Date>), (usize, usize)> = BTreeMap::new();
     for (i, (job, (_, outcome))) in jobs.iter().zip(done).enumerate() {
-        if let (Some(d), Status::Ok) = (outcome.deployment, outcome.status) {
-            last.insert((d, job.as_of), i);
+        if let Some(d) = outcome.deployment {
+            let (seen, ok) = last.entry((d, job.as_of)).or_insert((0, usize::MAX));
+            *seen += 1;
+            if outcome.status == Status::Ok {
+                *ok = i;
+            }
         }
     }
     let mut stateful = Vec::new();
-    for ((deployment, _), i) in last {
+    for ((deployment, _), (seen, i)) in last {
+        if seen < 2 || i == usize::MAX {
+            continue;
+        }
         let mut again = Vec::new();
         Pipeline::new(registry, reader, jobs[i].as_of).process(1, &jobs[i].body, &mut again);
         if again != done[i].0 {
