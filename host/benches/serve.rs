@@ -361,7 +361,9 @@ fn server_histogram(addr: SocketAddr) -> Vec<(f64, u64)> {
 /// What share of the requests between two histograms the service answered
 /// within 1, 2.5, 5 and 10 ms, by its own clock.
 fn server_share(before: &[(f64, u64)], after: &[(f64, u64)]) -> String {
-    let count = |h: &[(f64, u64)], bound: f64| h.iter().find(|(le, _)| *le == bound || (*le - bound).abs() < 1e-9).map_or(0, |b| b.1);
+    let count = |h: &[(f64, u64)], bound: f64| {
+        h.iter().find(|(le, _)| *le == bound || (*le - bound).abs() < 1e-9).map_or(0, |b| b.1)
+    };
     let total = count(after, f64::INFINITY).saturating_sub(count(before, f64::INFINITY)).max(1);
     [0.001, 0.0025, 0.005, 0.01]
         .iter()
