@@ -94,6 +94,44 @@ impl Phase {
     fn rate(&self) -> f64 {
         (self.ok.len() + self.refused.len()) as f64 / self.seconds
     }
+
+    /// One answer (its status, if any) of a request scheduled at `from`
+    /// and sent at `sent`; false when it failed.
+    fn answered(&mut self, status: Option<u16>, from: Instant, sent: Instant) -> bool {
+        match status {
+            Some(200) => {
+                self.ok.push(from.elapsed());
+                self.ok_sent.push(sent.elapsed());
+            }
+            Some(503) => {
+                self.refused.push(from.elapsed());
+                self.refused_sent.push(sent.elapsed());
+            }
+            _ => {
+                self.failed += 1;
+                return false;
+            }
+        }
+        true
+    }
+
+    fn add(&mut self, other: Phase) {
+        self.ok.extend(other.ok);
+        self.refused.extend(other.refused);
+        self.ok_sent.extend(other.ok_sent);
+        self.refused_sent.extend(other.refused_sent);
+        self.failed += other.failed;
+    }
+
+    /// Sorted, with the time since `started`.
+    fn finish(mut self, started: Instant) -> Phase {
+        self.seconds = started.elapsed().as_secs_f64();
+        self.ok.sort();
+        self.refused.sort();
+        self.ok_sent.sort();
+        self.refused_sent.sort();
+        self
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -136,19 +174,9 @@ fn drive(addr: SocketAddr, bodies: &Arc<Vec<Vec<u8>>>, connections: usize, secon
                     let sent = Instant::now();
                     let from = if interval.is_some() { next } else { sent };
                     i += 1;
-                    match conn.post("/v1/evaluate", &bodies[i % bodies.len()]) {
-                        Ok(200) => {
-                            phase.ok.push(from.elapsed());
-                            phase.ok_sent.push(sent.elapsed());
-                        }
-                        Ok(503) => {
-                            phase.refused.push(from.elapsed());
-                            phase.refused_sent.push(sent.elapsed());
-                        }
-                        _ => {
-                            phase.failed += 1;
-                            conn = Conn::open(addr);
-                        }
+                    let status = conn.post("/v1/evaluate", &bodies[i % bodies.len()]).ok();
+                    if !phase.answered(status, from, sent) {
+                        conn = Conn::open(addr);
                     }
                     if let Some(interval) = interval {
                         next += interval;
@@ -160,19 +188,9 @@ fn drive(addr: SocketAddr, bodies: &Arc<Vec<Vec<u8>>>, connections: usize, secon
         .collect();
     let mut all = Phase::default();
     for t in threads {
-        let p = t.join().unwrap_or_default();
-        all.ok.extend(p.ok);
-        all.refused.extend(p.refused);
-        all.ok_sent.extend(p.ok_sent);
-        all.refused_sent.extend(p.refused_sent);
-        all.failed += p.failed;
+        all.add(t.join().unwrap_or_default());
     }
-    all.seconds = started.elapsed().as_secs_f64();
-    all.ok.sort();
-    all.refused.sort();
-    all.ok_sent.sort();
-    all.refused_sent.sort();
-    all
+    all.finish(started)
 }
 
 /// Renices the calling thread to -10 (Linux: a thread's own nice value);
@@ -272,7 +290,7 @@ fn drive_async(
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(seconds);
-    let mut all = runtime.block_on(async {
+    let all = runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
             .map(|c| {
                 let bodies = Arc::clone(bodies);
@@ -299,21 +317,10 @@ fn drive_async(
                             conn.post("/v1/evaluate", &bodies[i % bodies.len()]),
                         )
                         .await;
-                        match answer {
-                            Ok(Ok(200)) => {
-                                phase.ok.push(from.elapsed());
-                                phase.ok_sent.push(sent.elapsed());
-                            }
-                            Ok(Ok(503)) => {
-                                phase.refused.push(from.elapsed());
-                                phase.refused_sent.push(sent.elapsed());
-                            }
-                            _ => {
-                                phase.failed += 1;
-                                match AsyncConn::open(addr).await {
-                                    Ok(c) => conn = c,
-                                    Err(_) => return phase,
-                                }
+                        if !phase.answered(answer.ok().and_then(Result::ok), from, sent) {
+                            match AsyncConn::open(addr).await {
+                                Ok(c) => conn = c,
+                                Err(_) => return phase,
                             }
                         }
                         if let Some(interval) = interval {
@@ -326,21 +333,11 @@ fn drive_async(
             .collect();
         let mut all = Phase::default();
         for t in tasks {
-            let p = t.await.unwrap_or_default();
-            all.ok.extend(p.ok);
-            all.refused.extend(p.refused);
-            all.ok_sent.extend(p.ok_sent);
-            all.refused_sent.extend(p.refused_sent);
-            all.failed += p.failed;
+            all.add(t.await.unwrap_or_default());
         }
         all
     });
-    all.seconds = started.elapsed().as_secs_f64();
-    all.ok.sort();
-    all.refused.sort();
-    all.ok_sent.sort();
-    all.refused_sent.sort();
-    all
+    all.finish(started)
 }
 
 /// The service's own latency histogram of `/v1/evaluate` (from `/metrics`):
