@@ -24,6 +24,7 @@ use rulehost_input::HouseholdReader;
 pub use files::{AtomicFile, Output, ResultsFile, write_whole};
 pub use resume::{Resume, count_records, input_fingerprint, run_description};
 pub use seen::SeenIds;
+pub use work::to_recheck;
 pub use write::{BatchReport, Tally};
 
 /// How a batch runs.

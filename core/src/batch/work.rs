@@ -110,9 +110,6 @@ fn evaluate_chunk(pipeline: &mut Pipeline<'_>, chunk: &Chunk, max: usize) -> Eva
 /// Re-evaluates, in a fresh instance, the last household each plugin
 /// evaluated in the chunk; a different record means the plugin carried
 /// state from earlier households. Returns the names of such plugins.
-///
-/// A plugin that got only one household in the chunk evaluated it in a
-/// fresh instance already, so there is nothing to check.
 fn find_state(
     registry: &Registry,
     reader: &HouseholdReader,
@@ -120,21 +117,8 @@ fn find_state(
     chunk: &Chunk,
     done: &EvaluatedChunk,
 ) -> Vec<String> {
-    let mut last: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    for (i, (_, outcome)) in done.lines.iter().enumerate() {
-        if let Some(d) = outcome.deployment {
-            let (seen, ok) = last.entry(d).or_insert((0, usize::MAX));
-            *seen += 1;
-            if outcome.status == Status::Ok {
-                *ok = i;
-            }
-        }
-    }
     let mut stateful = Vec::new();
-    for (deployment, (seen, i)) in last {
-        if seen < 2 || i == usize::MAX {
-            continue;
-        }
+    for (deployment, i) in to_recheck(done.lines.iter().map(|(_, o)| (o.deployment, o.status))) {
         let Some(text) = chunk.text(i) else { continue };
         let mut fresh = new_pipeline(registry, reader, options);
         let mut again = Vec::new();
@@ -144,4 +128,45 @@ fn find_state(
         }
     }
     stateful
+}
+
+/// The households the state check evaluates again, given each line's
+/// instance (`None`: no plugin ran) and status in chunk order: for every
+/// instance that evaluated two households or more, the index of its last
+/// `ok` one. An instance that got one household evaluated it fresh
+/// already, so there is nothing to check.
+pub fn to_recheck<K: Ord>(lines: impl IntoIterator<Item = (Option<K>, Status)>) -> Vec<(K, usize)> {
+    let mut seen: BTreeMap<K, (usize, Option<usize>)> = BTreeMap::new();
+    for (i, (key, status)) in lines.into_iter().enumerate() {
+        let Some(key) = key else { continue };
+        let (count, last_ok) = seen.entry(key).or_default();
+        *count += 1;
+        if status == Status::Ok {
+            *last_ok = Some(i);
+        }
+    }
+    seen.into_iter().filter(|(_, (count, _))| *count > 1).filter_map(|(key, (_, i))| Some((key, i?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_instances_with_two_households_or_more_are_checked_at_their_last_ok_one() {
+        let lines = [
+            (Some('a'), Status::Ok),
+            (None, Status::Rejected),
+            (Some('b'), Status::Ok),
+            (Some('a'), Status::Ok),
+            (Some('c'), Status::PluginError),
+            (Some('a'), Status::PluginError),
+            (Some('c'), Status::PluginError),
+        ];
+        // `a`: three households, the last ok at 3; `b`: one, fresh already;
+        // `c`: two, none ok, nothing to compare.
+        assert_eq!(to_recheck(lines), vec![('a', 3)]);
+        assert_eq!(to_recheck([(Some(1), Status::Ok)]), Vec::new());
+        assert_eq!(to_recheck([(Some(1), Status::Ok), (Some(1), Status::Ok)]), vec![(1, 1)]);
+    }
 }

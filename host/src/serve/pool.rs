@@ -5,12 +5,11 @@
 //! when a plugin is caught keeping state, the chunk again with a fresh
 //! instance per household. So a record is the one `batch` writes.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::sdk::Date;
-use crate::{Failure, FailureKind, HouseholdReader, LineOutcome, Pipeline, Status};
+use crate::{Failure, FailureKind, HouseholdReader, LineOutcome, Pipeline};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
@@ -144,32 +143,19 @@ fn run(
 }
 
 /// Re-evaluates, in a fresh instance, the last household each plugin
-/// evaluated in the chunk (per `as_of`); a different record means the
-/// plugin kept state. Returns the names of such plugins. A plugin that got
-/// only one household (per `as_of`) evaluated it in a fresh instance
-/// already: nothing to check, which is the common case when requests come
-/// one or two at a time.
+/// evaluated in the chunk (per `as_of`, each in its own instance); a
+/// different record means the plugin kept state. Returns the names of such
+/// plugins. A plugin that got only one household evaluated it fresh
+/// already, which is the common case when requests come one at a time.
 fn find_state(
     registry: &crate::Registry,
     reader: &HouseholdReader,
     jobs: &[Job],
     done: &[(Vec<u8>, LineOutcome)],
 ) -> Vec<String> {
-    let mut last: BTreeMap<(usize, Option<Date>), (usize, usize)> = BTreeMap::new();
-    for (i, (job, (_, outcome))) in jobs.iter().zip(done).enumerate() {
-        if let Some(d) = outcome.deployment {
-            let (seen, ok) = last.entry((d, job.as_of)).or_insert((0, usize::MAX));
-            *seen += 1;
-            if outcome.status == Status::Ok {
-                *ok = i;
-            }
-        }
-    }
+    let lines = jobs.iter().zip(done).map(|(job, (_, o))| (o.deployment.map(|d| (d, job.as_of)), o.status));
     let mut stateful = Vec::new();
-    for ((deployment, _), (seen, i)) in last {
-        if seen < 2 || i == usize::MAX {
-            continue;
-        }
+    for ((deployment, _), i) in crate::batch::to_recheck(lines) {
         let mut again = Vec::new();
         Pipeline::new(registry, reader, jobs[i].as_of).process(1, &jobs[i].body, &mut again);
         if again != done[i].0 {
