@@ -46,11 +46,7 @@ impl Conn {
 
     /// One `POST path`; the status, with the body read and dropped.
     fn post(&mut self, path: &str, body: &[u8]) -> std::io::Result<u16> {
-        let head = format!("POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", body.len());
-        let mut request = Vec::with_capacity(head.len() + body.len());
-        request.extend_from_slice(head.as_bytes());
-        request.extend_from_slice(body);
-        self.writer.write_all(&request)?;
+        self.writer.write_all(&request(path, body))?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
         let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -73,6 +69,15 @@ impl Conn {
         self.reader.read_exact(&mut body)?;
         Ok(status)
     }
+}
+
+/// A keep-alive `POST path` with `body`, head and body in one buffer.
+fn request(path: &str, body: &[u8]) -> Vec<u8> {
+    let head = format!("POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", body.len());
+    let mut request = Vec::with_capacity(head.len() + body.len());
+    request.extend_from_slice(head.as_bytes());
+    request.extend_from_slice(body);
+    request
 }
 
 /// Latencies and statuses of one phase: `ok` and `refused` from each
@@ -250,11 +255,7 @@ impl AsyncConn {
 
     /// One `POST path`; the status, with the body read and dropped.
     async fn post(&mut self, path: &str, body: &[u8]) -> std::io::Result<u16> {
-        let head = format!("POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", body.len());
-        let mut request = Vec::with_capacity(head.len() + body.len());
-        request.extend_from_slice(head.as_bytes());
-        request.extend_from_slice(body);
-        self.write_all(&request).await?;
+        self.write_all(&request(path, body)).await?;
         let end = loop {
             if let Some(i) = memchr::memmem::find(&self.buf[..self.filled], b"\r\n\r\n") {
                 break i + 4;
@@ -358,9 +359,8 @@ fn server_histogram(addr: SocketAddr) -> Vec<(f64, u64)> {
 /// What share of the requests between two histograms the service answered
 /// within 1, 2.5, 5 and 10 ms, by its own clock.
 fn server_share(before: &[(f64, u64)], after: &[(f64, u64)]) -> String {
-    let count = |h: &[(f64, u64)], bound: f64| {
-        h.iter().find(|(le, _)| *le == bound || (*le - bound).abs() < 1e-9).map_or(0, |b| b.1)
-    };
+    // The bounds parse from the same decimal text as these literals.
+    let count = |h: &[(f64, u64)], bound: f64| h.iter().find(|(le, _)| *le == bound).map_or(0, |b| b.1);
     let total = count(after, f64::INFINITY).saturating_sub(count(before, f64::INFINITY)).max(1);
     [0.001, 0.0025, 0.005, 0.01]
         .iter()
