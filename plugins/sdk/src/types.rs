@@ -5,6 +5,9 @@
 #[cfg(feature = "host")]
 use wasmtime::component::{ComponentType, Lift, Lower};
 
+#[cfg(feature = "host")]
+mod lower;
+
 /// Declares a WIT enum once for every consumer: the plain Rust enum, its
 /// component-model derive (host) and its snake_case serde form.
 macro_rules! wit_enum {
@@ -99,8 +102,11 @@ pub struct Employment {
 
 /// A household member as plugins see it: everything but the `member_id`,
 /// which stays in the host (results refer to members by index).
+///
+/// With the `host` feature, its `Lower` is written by hand (`types::lower`):
+/// a household's members go into a plugin's memory in one pass.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(record))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift), component(record))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Member {
     pub relation: Relation,
