@@ -427,6 +427,23 @@ fn each_output_check_refuses_untruthful_output_within_every_budget() {
     assert!(String::from_utf8_lossy(&out).contains("\"status\":\"ok\""));
 }
 
+/// Text that is not UTF-8 in a flag's or a decision's reason is refused
+/// as the plugin's failure, however the host checks it.
+#[test]
+fn text_that_is_not_utf8_is_the_plugins_failure() {
+    let registry = single("test-misbehave", limits());
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    for way in ["invalid_utf8_flag", "invalid_utf8_decision"] {
+        let mut out = Vec::new();
+        Pipeline::new(&registry, &reader, None).process(1, misbehaving(way).as_bytes(), &mut out);
+        let record: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(record["status"], "plugin_error", "{way}: {record}");
+        assert_eq!(record["error"]["kind"], "trap", "{way}: {record}");
+        let message = record["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(message, "plugin trapped: incomplete utf-8 byte sequence from index 8", "{way}");
+    }
+}
+
 #[test]
 fn a_plugin_naming_itself_with_escape_sequences_is_refused_at_load() {
     let engine = Engine::new(limits()).unwrap_or_else(|e| panic!("{e}"));

@@ -6,6 +6,8 @@
 use wasmtime::component::{ComponentType, Lift, Lower};
 
 #[cfg(feature = "host")]
+mod lift;
+#[cfg(feature = "host")]
 mod lower;
 
 /// Declares a WIT enum once for every consumer: the plain Rust enum, its
@@ -233,8 +235,9 @@ pub struct Household {
     pub extension: Option<String>,
 }
 
+/// With the `host` feature, its `Lift` is written by hand (`types::lift`).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(record))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lower), component(record))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Flag {
     /// Stable ASCII code, e.g. `guarantee.housing_safety`.
@@ -246,8 +249,9 @@ pub struct Flag {
     pub members: Vec<u32>,
 }
 
+/// With the `host` feature, its `Lift` is written by hand (`types::lift`).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(record))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lower), component(record))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Decision {
     pub program: String,

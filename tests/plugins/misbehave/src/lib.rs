@@ -9,6 +9,17 @@ fn flag(code: &str, reason: String, members: Vec<u32>) -> Flag {
     Flag { code: code.into(), severity: Severity::Info, reason, members }
 }
 
+/// Text that is not UTF-8 (a lead byte and no continuation): only a
+/// plugin breaking Rust's rules can return it, and the host must refuse it.
+fn not_utf8() -> String {
+    let bytes = "理由: \u{0}".bytes().map(|b| if b == 0 { 0xE7 } else { b }).collect();
+    #[expect(unsafe_code, reason = "a hostile plugin returns text that is not UTF-8 on purpose")]
+    // SAFETY: not safe on purpose; the string only crosses to the host.
+    unsafe {
+        String::from_utf8_unchecked(bytes)
+    }
+}
+
 impl Rules for Misbehave {
     const NAME: &'static str = "misbehave";
     const VERSION: &'static str = "0.1.0";
@@ -28,6 +39,8 @@ impl Rules for Misbehave {
             "escape_reason" => e.flags.push(flag("test.escape", "\u{1b}]0;owned\u{7}\u{1b}[2J".into(), Vec::new())),
             "long_error" => return Err(EvalError::Unsupported("e".repeat(8000))),
             "escape_error" => return Err(EvalError::Unsupported("\u{1b}[31mred alert".into())),
+            "invalid_utf8_flag" => e.flags.push(flag("test.utf8", not_utf8(), Vec::new())),
+            "invalid_utf8_decision" => e.decisions.iter_mut().take(1).for_each(|d| d.reason = not_utf8()),
             _ => {}
         }
         Ok(())
