@@ -75,6 +75,40 @@ fn every_fixture_validates_and_round_trips_through_a_plugin_unchanged() {
     }
 }
 
+/// The host writes households into a plugin's memory by hand
+/// (`rulehost_sdk::types::lower`): over a sample population, with every
+/// size of household and every case of every field the sample draws, the
+/// plugin sees each household exactly as the host holds it.
+#[test]
+fn sample_households_cross_into_a_plugin_unchanged() {
+    let engine = engine();
+    let echo = Plugin::load(&engine, &plugin("test-echo")).unwrap_or_else(|e| panic!("{e}"));
+    let mut evaluator = echo.evaluator();
+    let reader = HouseholdReader::new().unwrap_or_else(|e| panic!("{e}"));
+    let input = rulehost_tests::sample(3000, 7);
+    let (mut checked, mut members, mut most) = (0, 0, 0);
+    for line in input.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let text = std::str::from_utf8(line).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = reader.read(text).unwrap_or_else(|f| panic!("{f:?}"));
+        let as_of = Date { year: 2024, month: 6, day: 30 };
+        let evaluation = evaluator
+            .evaluate(&parsed.household, &BASELINE_PARAMS, as_of)
+            .unwrap_or_else(|f| panic!("{}: {f:?}", parsed.household_id));
+        let echoed = evaluation.monitoring_reason.unwrap_or_default();
+        let (seen, seen_as_of): (Household, Date) = serde_json::from_str(&echoed).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen, parsed.household, "{}: the plugin saw a different household", parsed.household_id);
+        assert_eq!(seen_as_of, as_of);
+        checked += 1;
+        members += parsed.household.members.len();
+        most = most.max(parsed.household.members.len());
+    }
+    assert_eq!(checked, 3000);
+    assert!(
+        members > 3 * checked && most >= 7,
+        "the sample has households of many sizes: {members} members, at most {most}"
+    );
+}
+
 /// Resolves `{"$ref": "#/$defs/x"}` (and `anyOf` with null) to the schema
 /// object that describes a value.
 fn resolve<'a>(schema: &'a Value, node: &'a Value) -> &'a Value {

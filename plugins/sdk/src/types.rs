@@ -105,8 +105,7 @@ pub struct Employment {
 /// A household member as plugins see it: everything but the `member_id`,
 /// which stays in the host (results refer to members by index).
 ///
-/// With the `host` feature, its `Lower` is written by hand (`types::lower`):
-/// a household's members go into a plugin's memory in one pass.
+/// With the `host` feature, its `Lower` is written by hand (`types::lower`).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "host", derive(ComponentType, Lift), component(record))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -208,8 +207,10 @@ pub fn as_whole(v: f64) -> Option<i64> {
 }
 
 /// A household as plugins see it (identifiers stay in the host).
+///
+/// With the `host` feature, its `Lower` is written by hand (`types::lower`).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(record))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift), component(record))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Household {
     /// Six-digit district code, e.g. 500229.
