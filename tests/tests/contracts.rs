@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use rulehost::sdk::{Date, Household};
-use rulehost::{Deployment, Engine, HouseholdReader, Limits, ParamFile, Pipeline, Plugin, Registry, compile_schema};
+use rulehost::{
+    Deployment, Engine, Evaluator, HouseholdReader, Limits, ParamFile, Pipeline, Plugin, Registry, compile_schema,
+};
 use rulehost_tests::{fixtures, plugin, root};
 use serde_json::{Map, Value};
 use wit_parser::{Resolve, TypeDefKind};
@@ -30,6 +32,13 @@ fn normalise(v: &Value) -> Value {
     }
 }
 
+/// What the echo plugin saw of `household` and `as_of`.
+fn echoed(evaluator: &mut Evaluator<'_>, household: &Household, as_of: Date) -> (Household, Date) {
+    let evaluation = evaluator.evaluate(household, &BASELINE_PARAMS, as_of).unwrap_or_else(|f| panic!("{f:?}"));
+    let echoed = evaluation.monitoring_reason.unwrap_or_default();
+    serde_json::from_str(&echoed).unwrap_or_else(|e| panic!("{e}: {echoed}"))
+}
+
 #[test]
 fn every_fixture_validates_and_round_trips_through_a_plugin_unchanged() {
     let engine = engine();
@@ -41,11 +50,7 @@ fn every_fixture_validates_and_round_trips_through_a_plugin_unchanged() {
     for (name, text) in all {
         let parsed = reader.read(&text).unwrap_or_else(|f| panic!("{name} is invalid: {f:?}"));
         let as_of = parsed.household.survey_date;
-        let evaluation =
-            evaluator.evaluate(&parsed.household, &BASELINE_PARAMS, as_of).unwrap_or_else(|f| panic!("{name}: {f:?}"));
-        let echoed = evaluation.monitoring_reason.unwrap_or_default();
-        let (seen, seen_as_of): (Household, Date) =
-            serde_json::from_str(&echoed).unwrap_or_else(|e| panic!("{name}: {e}: {echoed}"));
+        let (seen, seen_as_of) = echoed(&mut evaluator, &parsed.household, as_of);
         assert_eq!(seen, parsed.household, "{name}: the plugin saw a different household");
         assert_eq!(seen_as_of, as_of, "{name}");
 
@@ -91,11 +96,7 @@ fn sample_households_cross_into_a_plugin_unchanged() {
         let text = std::str::from_utf8(line).unwrap_or_else(|e| panic!("{e}"));
         let parsed = reader.read(text).unwrap_or_else(|f| panic!("{f:?}"));
         let as_of = Date { year: 2024, month: 6, day: 30 };
-        let evaluation = evaluator
-            .evaluate(&parsed.household, &BASELINE_PARAMS, as_of)
-            .unwrap_or_else(|f| panic!("{}: {f:?}", parsed.household_id));
-        let echoed = evaluation.monitoring_reason.unwrap_or_default();
-        let (seen, seen_as_of): (Household, Date) = serde_json::from_str(&echoed).unwrap_or_else(|e| panic!("{e}"));
+        let (seen, seen_as_of) = echoed(&mut evaluator, &parsed.household, as_of);
         assert_eq!(seen, parsed.household, "{}: the plugin saw a different household", parsed.household_id);
         assert_eq!(seen_as_of, as_of);
         checked += 1;

@@ -44,70 +44,66 @@ fn text(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<Str
     }
 }
 
-/// The record type `ty` stands for, and the bytes of each of its fields in
-/// turn.
-struct Fields<'b> {
-    bytes: &'b [u8],
-    offset: usize,
+/// A field lifted from memory as wasmtime lifts it.
+fn derived<F: Lift>(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<F> {
+    F::linear_lift_from_memory(cx, ty, bytes)
 }
 
-impl<'b> Fields<'b> {
-    fn next<F: ComponentType>(&mut self) -> &'b [u8] {
-        let at = F::ABI.next_field32_size(&mut self.offset);
-        &self.bytes[at..][..F::SIZE32]
-    }
+/// The bytes of the field of type `F` after `offset` in a record's
+/// `bytes`; moves `offset` past it.
+fn field<'b, F: ComponentType>(bytes: &'b [u8], offset: &mut usize) -> &'b [u8] {
+    let at = F::ABI.next_field32_size(offset);
+    &bytes[at..][..F::SIZE32]
 }
 
-unsafe impl Lift for Flag {
-    fn linear_lift_from_flat(cx: &mut LiftContext<'_>, ty: InterfaceType, src: &Self::Lower) -> Result<Self> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        Ok(Flag {
-            code: String::linear_lift_from_flat(cx, f[0].ty, &src.code)?,
-            severity: Severity::linear_lift_from_flat(cx, f[1].ty, &src.severity)?,
-            reason: String::linear_lift_from_flat(cx, f[2].ty, &src.reason)?,
-            members: Vec::linear_lift_from_flat(cx, f[3].ty, &src.members)?,
-        })
-    }
+/// `Lift` for a record whose fields are named with their types, in order,
+/// each lifted from memory by `text` or `derived`; flat, every field is
+/// lifted as derived.
+macro_rules! lift_record {
+    ($name:ident { $($field:ident: $fty:ty => $how:ident),+ $(,)? }) => {
+        unsafe impl Lift for $name {
+            fn linear_lift_from_flat(cx: &mut LiftContext<'_>, ty: InterfaceType, src: &Self::Lower) -> Result<Self> {
+                let InterfaceType::Record(i) = ty else { bad_type_info() };
+                let types = cx.types;
+                let mut fields = types[i].fields.iter().map(|f| f.ty);
+                Ok($name {
+                    $($field: <$fty>::linear_lift_from_flat(
+                        cx,
+                        fields.next().unwrap_or_else(|| bad_type_info()),
+                        &src.$field,
+                    )?,)+
+                })
+            }
 
-    fn linear_lift_from_memory(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<Self> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        let mut at = Fields { bytes, offset: 0 };
-        Ok(Flag {
-            code: text(cx, f[0].ty, at.next::<String>())?,
-            severity: Severity::linear_lift_from_memory(cx, f[1].ty, at.next::<Severity>())?,
-            reason: text(cx, f[2].ty, at.next::<String>())?,
-            members: Vec::linear_lift_from_memory(cx, f[3].ty, at.next::<Vec<u32>>())?,
-        })
-    }
+            fn linear_lift_from_memory(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<Self> {
+                let InterfaceType::Record(i) = ty else { bad_type_info() };
+                let types = cx.types;
+                let mut fields = types[i].fields.iter().map(|f| f.ty);
+                let mut offset = 0;
+                Ok($name {
+                    $($field: $how(
+                        cx,
+                        fields.next().unwrap_or_else(|| bad_type_info()),
+                        field::<$fty>(bytes, &mut offset),
+                    )?,)+
+                })
+            }
+        }
+    };
 }
 
-unsafe impl Lift for Decision {
-    fn linear_lift_from_flat(cx: &mut LiftContext<'_>, ty: InterfaceType, src: &Self::Lower) -> Result<Self> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        Ok(Decision {
-            program: String::linear_lift_from_flat(cx, f[0].ty, &src.program)?,
-            eligible: bool::linear_lift_from_flat(cx, f[1].ty, &src.eligible)?,
-            members: Vec::linear_lift_from_flat(cx, f[2].ty, &src.members)?,
-            amount_fen: Option::linear_lift_from_flat(cx, f[3].ty, &src.amount_fen)?,
-            level: Option::linear_lift_from_flat(cx, f[4].ty, &src.level)?,
-            reason: String::linear_lift_from_flat(cx, f[5].ty, &src.reason)?,
-        })
-    }
+lift_record!(Flag {
+    code: String => text,
+    severity: Severity => derived,
+    reason: String => text,
+    members: Vec<u32> => derived,
+});
 
-    fn linear_lift_from_memory(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<Self> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        let mut at = Fields { bytes, offset: 0 };
-        Ok(Decision {
-            program: text(cx, f[0].ty, at.next::<String>())?,
-            eligible: bool::linear_lift_from_memory(cx, f[1].ty, at.next::<bool>())?,
-            members: Vec::linear_lift_from_memory(cx, f[2].ty, at.next::<Vec<u32>>())?,
-            amount_fen: Option::linear_lift_from_memory(cx, f[3].ty, at.next::<Option<i64>>())?,
-            level: Option::linear_lift_from_memory(cx, f[4].ty, at.next::<Option<String>>())?,
-            reason: text(cx, f[5].ty, at.next::<String>())?,
-        })
-    }
-}
+lift_record!(Decision {
+    program: String => text,
+    eligible: bool => derived,
+    members: Vec<u32> => derived,
+    amount_fen: Option<i64> => derived,
+    level: Option<String> => derived,
+    reason: String => text,
+});

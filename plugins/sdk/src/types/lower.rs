@@ -219,31 +219,32 @@ fn memory<'m, T>(cx: &'m mut LowerContext<'_, T>, offset: usize, len: usize) -> 
     }
 }
 
+/// Lowers the named fields of a record flat, in order, as the derived
+/// `Lower` does.
+macro_rules! lower_flat {
+    ($self:ident, $cx:ident, $ty:ident, $dst:ident: $($field:ident),+ $(,)?) => {{
+        let InterfaceType::Record(i) = $ty else { bad_type_info() };
+        let types = $cx.types;
+        let mut fields = types[i].fields.iter().map(|f| f.ty);
+        $(
+            let ty = fields.next().unwrap_or_else(|| bad_type_info());
+            $self.$field.linear_lower_to_flat($cx, ty, map_maybe_uninit!($dst.$field))?;
+        )+
+        Ok(())
+    }};
+}
+
 unsafe impl Lower for Member {
-    /// As derived: field by field (a member is never passed flat by this
-    /// contract, but the trait has to say how).
+    /// As derived (a member is never passed flat by this contract, but
+    /// the trait has to say how).
     fn linear_lower_to_flat<T>(
         &self,
         cx: &mut LowerContext<'_, T>,
         ty: InterfaceType,
         dst: &mut MaybeUninit<Self::Lower>,
     ) -> Result<()> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        self.relation.linear_lower_to_flat(cx, f[0].ty, map_maybe_uninit!(dst.relation))?;
-        self.birth_date.linear_lower_to_flat(cx, f[1].ty, map_maybe_uninit!(dst.birth_date))?;
-        self.sex.linear_lower_to_flat(cx, f[2].ty, map_maybe_uninit!(dst.sex))?;
-        self.resident.linear_lower_to_flat(cx, f[3].ty, map_maybe_uninit!(dst.resident))?;
-        self.health.linear_lower_to_flat(cx, f[4].ty, map_maybe_uninit!(dst.health))?;
-        self.disability_grade.linear_lower_to_flat(cx, f[5].ty, map_maybe_uninit!(dst.disability_grade))?;
-        self.labor_capacity.linear_lower_to_flat(cx, f[6].ty, map_maybe_uninit!(dst.labor_capacity))?;
-        self.enrolled_in_school.linear_lower_to_flat(cx, f[7].ty, map_maybe_uninit!(dst.enrolled_in_school))?;
-        self.home_schooled.linear_lower_to_flat(cx, f[8].ty, map_maybe_uninit!(dst.home_schooled))?;
-        self.medical_insurance.linear_lower_to_flat(cx, f[9].ty, map_maybe_uninit!(dst.medical_insurance))?;
-        self.pension_insurance.linear_lower_to_flat(cx, f[10].ty, map_maybe_uninit!(dst.pension_insurance))?;
-        self.employment.linear_lower_to_flat(cx, f[11].ty, map_maybe_uninit!(dst.employment))?;
-        self.has_legal_supporter.linear_lower_to_flat(cx, f[12].ty, map_maybe_uninit!(dst.has_legal_supporter))?;
-        Ok(())
+        lower_flat!(self, cx, ty, dst: relation, birth_date, sex, resident, health, disability_grade, labor_capacity,
+            enrolled_in_school, home_schooled, medical_insurance, pension_insurance, employment, has_legal_supporter)
     }
 
     fn linear_lower_to_memory<T>(&self, cx: &mut LowerContext<'_, T>, ty: InterfaceType, offset: usize) -> Result<()> {
@@ -269,29 +270,16 @@ unsafe impl Lower for Member {
 }
 
 unsafe impl Lower for Household {
-    /// As derived: field by field (too many values to be passed flat, but
-    /// the trait has to say how).
+    /// As derived (too many values to be passed flat, but the trait has
+    /// to say how).
     fn linear_lower_to_flat<T>(
         &self,
         cx: &mut LowerContext<'_, T>,
         ty: InterfaceType,
         dst: &mut MaybeUninit<Self::Lower>,
     ) -> Result<()> {
-        let InterfaceType::Record(i) = ty else { bad_type_info() };
-        let f = &cx.types[i].fields;
-        self.district_code.linear_lower_to_flat(cx, f[0].ty, map_maybe_uninit!(dst.district_code))?;
-        self.survey_date.linear_lower_to_flat(cx, f[1].ty, map_maybe_uninit!(dst.survey_date))?;
-        self.poverty_status.linear_lower_to_flat(cx, f[2].ty, map_maybe_uninit!(dst.poverty_status))?;
-        self.lifted_year.linear_lower_to_flat(cx, f[3].ty, map_maybe_uninit!(dst.lifted_year))?;
-        self.members.linear_lower_to_flat(cx, f[4].ty, map_maybe_uninit!(dst.members))?;
-        self.income.linear_lower_to_flat(cx, f[5].ty, map_maybe_uninit!(dst.income))?;
-        self.previous_year_income.linear_lower_to_flat(cx, f[6].ty, map_maybe_uninit!(dst.previous_year_income))?;
-        self.rigid_expenditure.linear_lower_to_flat(cx, f[7].ty, map_maybe_uninit!(dst.rigid_expenditure))?;
-        self.housing.linear_lower_to_flat(cx, f[8].ty, map_maybe_uninit!(dst.housing))?;
-        self.water.linear_lower_to_flat(cx, f[9].ty, map_maybe_uninit!(dst.water))?;
-        self.food_clothing_secure.linear_lower_to_flat(cx, f[10].ty, map_maybe_uninit!(dst.food_clothing_secure))?;
-        self.extension.linear_lower_to_flat(cx, f[11].ty, map_maybe_uninit!(dst.extension))?;
-        Ok(())
+        lower_flat!(self, cx, ty, dst: district_code, survey_date, poverty_status, lifted_year, members, income,
+            previous_year_income, rigid_expenditure, housing, water, food_clothing_secure, extension)
     }
 
     /// The members and the extension first (allocating in the plugin may
