@@ -23,16 +23,13 @@ fn text(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> Result<Str
     if cx.options().string_encoding != StringEncoding::Utf8 {
         return String::linear_lift_from_memory(cx, ty, bytes);
     }
-    let word = |at: usize| {
-        bytes
-            .get(at..at + 4)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_le_bytes)
-            .and_then(|w| usize::try_from(w).ok())
+    let Some((ptr, len)) = bytes.first_chunk::<8>().map(|b| {
+        let [p0, p1, p2, p3, l0, l1, l2, l3] = *b;
+        (u32::from_le_bytes([p0, p1, p2, p3]) as usize, u32::from_le_bytes([l0, l1, l2, l3]) as usize)
+    }) else {
+        bad_type_info()
     };
-    let (Some(ptr), Some(len)) = (word(0), word(4)) else { bad_type_info() };
-    let memory = cx.memory();
-    let Some(raw) = memory.get(ptr..).and_then(|m| m.get(..len)) else {
+    let Some(raw) = cx.memory().get(ptr..).and_then(|m| m.get(..len)) else {
         wasmtime::bail!("string pointer/length out of bounds of memory");
     };
     cx.consume_fuel(len)?;

@@ -12,7 +12,8 @@ fn flag(code: &str, reason: String, members: Vec<u32>) -> Flag {
 /// Text that is not UTF-8 (a lead byte and no continuation): only a
 /// plugin breaking Rust's rules can return it, and the host must refuse it.
 fn not_utf8() -> String {
-    let bytes = "理由: \u{0}".bytes().map(|b| if b == 0 { 0xE7 } else { b }).collect();
+    let mut bytes = "理由: ".as_bytes().to_vec();
+    bytes.push(0xE7);
     #[expect(unsafe_code, reason = "a hostile plugin returns text that is not UTF-8 on purpose")]
     // SAFETY: not safe on purpose; the string only crosses to the host.
     unsafe {
