@@ -26,6 +26,19 @@ use rulehost_tests::root;
 /// Rounds of 1 job then 2 jobs, per binary.
 const ROUNDS: usize = 3;
 
+/// One run: binary, jobs, seconds, peak RSS in MiB.
+type Run = (&'static str, usize, f64, f64);
+
+/// The runs of `name` with `jobs`, in round order.
+fn of<'a>(runs: &'a [Run], name: &'a str, jobs: usize) -> impl Iterator<Item = &'a Run> {
+    runs.iter().filter(move |r| r.0 == name && r.1 == jobs)
+}
+
+/// The shortest time of `name` with `jobs`.
+fn best(runs: &[Run], name: &str, jobs: usize) -> f64 {
+    of(runs, name, jobs).map(|r| r.2).fold(f64::INFINITY, f64::min)
+}
+
 /// Runs `binary batch` once; returns (seconds, peak RSS in MiB).
 fn run(binary: &Path, jobs: usize, input: &Path, dir: &Path) -> (f64, f64) {
     let output = dir.join("results.jsonl");
@@ -116,42 +129,33 @@ fn main() {
         for (_, binary) in &binaries {
             run(binary, 2, &input, dir.path());
         }
-        let mut best: Vec<(&str, usize, f64, f64)> = Vec::new();
-        // Each round's 1-job time over its 2-job time, per binary: this
-        // machine's speed drifts, so a ratio of runs taken close together
-        // says more than the best against the best.
-        let mut speed_ups: Vec<(&str, f64)> = Vec::new();
+        // Every run as (binary, jobs, seconds, peak RSS), round after round.
+        let mut runs: Vec<Run> = Vec::new();
         for _ in 0..ROUNDS {
-            let mut one_job: Vec<(&str, f64)> = Vec::new();
             for jobs in [1, 2] {
                 for (name, binary) in &binaries {
                     let (seconds, rss) = run(binary, jobs, &input, dir.path());
-                    match (jobs, one_job.iter().find(|o| o.0 == *name)) {
-                        (1, _) => one_job.push((name, seconds)),
-                        (_, Some(&(_, one))) => speed_ups.push((name, one / seconds)),
-                        _ => {}
-                    }
-                    match best.iter_mut().find(|b| b.0 == *name && b.1 == jobs) {
-                        Some(b) => {
-                            b.2 = b.2.min(seconds);
-                            b.3 = b.3.max(rss);
-                        }
-                        None => best.push((name, jobs, seconds, rss)),
-                    }
+                    runs.push((name, jobs, seconds, rss));
                 }
             }
         }
-        let rate = |name: &str, jobs: usize| {
-            best.iter().find(|b| b.0 == name && b.1 == jobs).map_or(f64::NAN, |b| households as f64 / b.2)
-        };
-        for (name, jobs, seconds, rss) in &best {
-            println!(
-                "  {name} jobs {jobs}: {:>9.0} households/s ({seconds:6.2} s), peak RSS {rss:6.1} MiB",
-                households as f64 / seconds
-            );
+        let rate = |name: &str, jobs: usize| households as f64 / best(&runs, name, jobs);
+        for jobs in [1, 2] {
+            for (name, _) in &binaries {
+                let rss = of(&runs, name, jobs).map(|r| r.3).fold(0.0, f64::max);
+                println!(
+                    "  {name} jobs {jobs}: {:>9.0} households/s ({:6.2} s), peak RSS {rss:6.1} MiB",
+                    rate(name, jobs),
+                    best(&runs, name, jobs)
+                );
+            }
         }
+        // Each round's 1-job time over its 2-job time, per binary: this
+        // machine's speed drifts, so a ratio of runs taken close together
+        // says more than the best against the best.
         for (name, _) in &binaries {
-            let mut pairs: Vec<f64> = speed_ups.iter().filter(|s| s.0 == *name).map(|s| s.1).collect();
+            let mut pairs: Vec<f64> =
+                of(&runs, name, 1).zip(of(&runs, name, 2)).map(|(one, two)| one.2 / two.2).collect();
             pairs.sort_by(f64::total_cmp);
             let listed: Vec<String> = pairs.iter().map(|p| format!("{p:.2}x")).collect();
             println!(
